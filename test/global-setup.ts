@@ -1,0 +1,17 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+/** One scratch root per `npm test` run; test files create their own folders below it. */
+export default function setup(project: TestProject): () => void {
+  const root = mkdtempSync(join(tmpdir(), "hilum-test-"));
+  project.provide("scratchRoot", root);
+  return () => rmSync(root, { recursive: true, force: true });
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    scratchRoot: string;
+  }
+}
