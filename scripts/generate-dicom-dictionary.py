@@ -5,7 +5,8 @@ Source: Debian's pydicom 2.3.1 (_dicom_dict.py and _uid_dict.py), read as plain 
 files so that the generator does not depend on pydicom being importable. UIDs that the
 standard added after that release (PS3.6 2024b) are appended from SUPPLEMENT_UIDS.
 
-Run: /usr/bin/python3 scripts/generate-dicom-dictionary.py
+Run: /usr/bin/python3 scripts/generate-dicom-dictionary.py [OUTPUT_DIR]
+(OUTPUT_DIR defaults to shared/dicom; the tests pass a scratch folder to check the committed files are current.)
 """
 
 import re
@@ -15,7 +16,6 @@ from pathlib import Path
 
 PYDICOM = Path("/usr/lib/python3/dist-packages/pydicom")
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "shared" / "dicom"
 
 # (uid, name, type, retired) defined by PS3.6 after pydicom 2.3.1 was released.
 SUPPLEMENT_UIDS = [
@@ -135,19 +135,20 @@ def template_literal(lines: list[str]) -> str:
 
 
 def main() -> None:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "shared" / "dicom"
     dicom = runpy.run_path(str(PYDICOM / "_dicom_dict.py"))
     uids = runpy.run_path(str(PYDICOM / "_uid_dict.py"))
     version = runpy.run_path(str(PYDICOM / "_version.py"))["__version__"]
     entries, repeaters = dictionary_lines(dicom["DicomDictionary"], dicom["RepeatersDictionary"])
 
-    (OUT / "dictionary-data.ts").write_text(
+    (out / "dictionary-data.ts").write_text(
         HEADER.format(version=version)
         + "// One line per tag: TAG VR VM KEYWORD (first VR where PS3.6 allows several).\n"
         + f"export const DICTIONARY_TEXT = {template_literal(entries)};\n\n"
         + "// Repeating groups and elements: 'x' marks a hex digit that may vary.\n"
         + f"export const REPEATERS_TEXT = {template_literal(repeaters)};\n"
     )
-    (OUT / "uid-data.ts").write_text(
+    (out / "uid-data.ts").write_text(
         HEADER.format(version=version)
         + "// One line per UID: UID<TAB>TYPE<TAB>FLAGS<TAB>NAME; flags: S = storage SOP Class, R = retired.\n"
         + f"export const UID_TEXT = {template_literal(uid_lines(uids['UID_dictionary']))};\n"

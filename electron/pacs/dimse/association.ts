@@ -204,12 +204,9 @@ export class Association {
       this.pending.get(messageId)?.reject(err);
       this.pending.delete(messageId);
     });
-    return Promise.all([sent, done]).then(
-      ([, rsp]) => rsp,
-      (err: unknown) => {
-        throw err;
-      },
-    ).finally(() => {
+    return Promise.all([sent, done])
+      .then(([, rsp]) => rsp)
+      .finally(() => {
       this.inFlight--;
       this.touch();
     });
@@ -314,7 +311,6 @@ export class Association {
     this.associateWaiter?.reject(error);
     this.associateWaiter = undefined;
     this.socket.end();
-    this.socket.destroySoon?.();
     setTimeout(() => this.socket.destroy(), 1_000).unref();
   }
 
@@ -416,7 +412,7 @@ export class Association {
     this.state = "releasing";
     await this.handlers.onReleaseRequested?.();
     await this.sendChain;
-    if (this.state === "closed") return;
+    if ((this.state as State) === "closed") return;
     this.write(encodePdu({ type: PduType.ReleaseRp }));
     this.socket.end();
     this.startArtim("peer did not close after A-RELEASE-RP");

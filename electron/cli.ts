@@ -1,0 +1,96 @@
+/**
+ * `npm run hilum -- <command>`: the node's command line — DICOM SCU operations against any peer,
+ * and import into the local archive.
+ */
+import { parseArgs } from "node:util";
+import { echoCommand, findCommand, importCommand, moveCommand, sendCommand } from "./cli/commands.js";
+import { ConfigError, mergeConfig, readConfigFile, validateConfig } from "./pacs/config/load.js";
+import type { QueryModel } from "./pacs/dimse/query-models.js";
+import type { KeyValues, Level } from "./pacs/dimse/scu/query.js";
+
+const USAGE = `Usage: npm run hilum -- <command> [options]
+  echo AE@HOST:PORT                         C-ECHO a peer
+  send <file|dir|DICOMDIR>... --to AE@HOST:PORT   C-STORE files (transcodes when the peer needs it)
+  import <dir|DICOMDIR|file>...             store files into the local archive (--data DIR or --config FILE)
+  find AE@HOST:PORT --level L -k KEY=VALUE… C-FIND (--model study|patient, --json); empty VALUE = return key
+  move AE@HOST:PORT --dest AE --level L -k KEY=VALUE…   C-MOVE to a destination the peer knows
+Common: --aet AE (our calling AE title, default HILUM)`;
+
+const OPTIONS = {
+  to: { type: "string" },
+  aet: { type: "string", default: "HILUM" },
+  data: { type: "string" },
+  config: { type: "string" },
+  level: { type: "string", default: "STUDY" },
+  model: { type: "string", default: "study" },
+  key: { type: "string", short: "k", multiple: true },
+  dest: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function keys(pairs: string[] | undefined): KeyValues {
+  const out: KeyValues = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq < 0) out[pair] = "";
+    else out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+function level(text: string): Level {
+  const upper = text.toUpperCase();
+  if (upper !== "PATIENT" && upper !== "STUDY" && upper !== "SERIES" && upper !== "IMAGE") {
+    throw new ConfigError(`--level ${text}: expected PATIENT, STUDY, SERIES or IMAGE`);
+  }
+  return upper;
+}
+
+function model(text: string): QueryModel {
+  if (text === "study") return "STUDY_ROOT";
+  if (text === "patient") return "PATIENT_ROOT";
+  throw new ConfigError(`--model ${text}: expected study or patient`);
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new ConfigError(`missing ${what}\n\n${USAGE}`);
+  return value;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const aet = values.aet;
+  switch (command) {
+    case "echo":
+      return echoCommand(need(rest[0], "AE@HOST:PORT"), aet);
+    case "send":
+      if (rest.length === 0) throw new ConfigError(`send: name files or folders\n\n${USAGE}`);
+      return sendCommand(rest, need(values.to, "--to AE@HOST:PORT"), aet);
+    case "import": {
+      if (rest.length === 0) throw new ConfigError(`import: name a folder, DICOMDIR or files\n\n${USAGE}`);
+      const fromFile = values.config ? readConfigFile(values.config) : {};
+      const config = validateConfig(mergeConfig(fromFile, values.data ? { dataDir: values.data } : {}), values.config ?? "defaults");
+      return importCommand(rest, config);
+    }
+    case "find":
+      return findCommand(need(rest[0], "AE@HOST:PORT"), aet, model(values.model), level(values.level), keys(values.key), values.json === true);
+    case "move":
+      return moveCommand(need(rest[0], "AE@HOST:PORT"), aet, model(values.model), level(values.level), keys(values.key), need(values.dest, "--dest AE"));
+    default:
+      throw new ConfigError(`unknown command ${command}\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  },
+);

@@ -1,0 +1,53 @@
+/**
+ * `npm run serve`: the Hilum core with its web server, without Electron — a headless PACS node
+ * on the embedded defaults (SQLite index and an archive folder under ./hilum-data).
+ */
+import { ConfigError, mergeConfig, readConfigFile, validateConfig } from "./pacs/config/load.js";
+import { SERVE_USAGE, parseServeFlags } from "./pacs/config/flags.js";
+import { createNodeLogger } from "./pacs/core/log.js";
+import { startNode } from "./pacs/node.js";
+
+async function main(): Promise<void> {
+  const flags = parseServeFlags(process.argv.slice(2));
+  if (flags.help) {
+    console.log(SERVE_USAGE);
+    return;
+  }
+  const fromFile = flags.configFile ? readConfigFile(flags.configFile) : {};
+  const source = flags.configFile ? `${flags.configFile} (with command-line flags)` : "command-line flags";
+  const config = validateConfig(mergeConfig(fromFile, flags.overrides), source);
+  const log = createNodeLogger({ level: config.log.level, dataDir: config.dataDir, file: config.log.file });
+  const node = await startNode(config, log);
+  const { host, port } = node.dicom;
+  console.log(`Hilum ${config.aeTitle} listening: DICOM ${host}:${port}, HTTP ${node.http.url} — data in ${config.dataDir}`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "stopping: finishing in-flight associations");
+    node.close().then(
+      () => {
+        log.info("stopped cleanly");
+        log.flush();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, "error while stopping");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+  } else if ((err as { code?: string }).code === "EADDRINUSE") {
+    console.error(`cannot listen: ${(err as Error).message} (another Hilum or PACS is using the port; pick another with --dicom-port/--http-port)`);
+  } else {
+    console.error(err);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,63 @@
+import dcmjs from "dcmjs";
+import codecs from "dcmjs-codecs";
+
+// dcmjs logs every private tag it cannot name; transcoding errors reach the caller as exceptions.
+dcmjs.log.setLevel("error");
+codecs.log.setLevel("error");
+
+/** Transfer syntaxes dcmjs-codecs can both read and write (its WASM codecs for the compressed ones). */
+export const TRANSCODABLE = new Set<string>([
+  "1.2.840.10008.1.2",
+  "1.2.840.10008.1.2.1",
+  "1.2.840.10008.1.2.2",
+  "1.2.840.10008.1.2.5",
+  "1.2.840.10008.1.2.4.50",
+  "1.2.840.10008.1.2.4.70",
+  "1.2.840.10008.1.2.4.80",
+  "1.2.840.10008.1.2.4.81",
+  "1.2.840.10008.1.2.4.90",
+  "1.2.840.10008.1.2.4.91",
+  "1.2.840.10008.1.2.4.201",
+  "1.2.840.10008.1.2.4.202",
+  "1.2.840.10008.1.2.4.203",
+]);
+
+const LOSSY_TARGETS = new Set(["1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.203"]);
+
+export class TranscodeError extends Error {
+  override name = "TranscodeError";
+}
+
+let ready: Promise<void> | undefined;
+
+/**
+ * Loads the WASM codecs once. The node awaits this before it accepts any association, because a
+ * transcode attempted before the codecs exist fails — it must never be silently skipped.
+ */
+export function initializeCodecs(): Promise<void> {
+  ready ??= codecs.NativeCodecs.initializeAsync({ logCodecsInfo: false, logCodecsTrace: false });
+  return ready;
+}
+
+export function codecsReady(): boolean {
+  return codecs.NativeCodecs.isInitialized();
+}
+
+export function canTranscode(from: string, to: string, allowLossy = false): boolean {
+  if (from === to) return true;
+  if (!TRANSCODABLE.has(from) || !TRANSCODABLE.has(to)) return false;
+  return allowLossy || !LOSSY_TARGETS.has(to);
+}
+
+/** Re-encodes a Part 10 file's dataset in another transfer syntax; returns the dataset bytes. */
+export function transcodeDataset(part10: Buffer, to: string): Buffer {
+  if (!codecsReady()) throw new TranscodeError("codecs are not initialised; call initializeCodecs() first");
+  try {
+    const copy = part10.buffer.slice(part10.byteOffset, part10.byteOffset + part10.byteLength) as ArrayBuffer;
+    const transcoder = new codecs.Transcoder(copy);
+    transcoder.transcode(to);
+    return Buffer.from(transcoder.getDicomDataset());
+  } catch (err) {
+    throw new TranscodeError(`cannot transcode to ${to}: ${(err as Error).message ?? String(err)}`);
+  }
+}

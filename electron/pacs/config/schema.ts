@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+/** AE titles: 1–16 characters of the default repertoire, no backslash, not only spaces (PS3.5 AE VR). */
+export const aeTitle = z
+  .string()
+  .trim()
+  .min(1, "AE title is empty")
+  .max(16, "AE title is longer than 16 characters")
+  .regex(/^[\x20-\x5b\x5d-\x7e]+$/, "AE title holds a character outside the DICOM default repertoire or a backslash");
+
+const port = z.number().int().min(0).max(65535);
+
+export const peerSchema = z.strictObject({
+  aeTitle,
+  host: z.string().min(1),
+  port: port.min(1),
+  description: z.string().optional(),
+});
+
+export const configSchema = z.strictObject({
+  dataDir: z.string().min(1).default("./hilum-data"),
+  aeTitle: aeTitle.default("HILUM"),
+  dicom: z
+    .strictObject({
+      port: port.default(11112),
+      bind: z.string().default("0.0.0.0"),
+      allowUnknownCallers: z.boolean().default(true),
+      checkCalledAeTitle: z.boolean().default(true),
+      maxAssociations: z.number().int().min(1).max(1000).default(32),
+      maxPduLength: z.number().int().min(4096).max(16_777_216).default(262_144),
+      artimTimeoutSeconds: z.number().positive().max(3600).default(30),
+      idleTimeoutSeconds: z.number().positive().max(86_400).default(120),
+      /** SOP classes to accept for storage beyond the standard ones (vendors' private classes). */
+      extraStorageSopClasses: z.array(z.string().regex(/^[0-9.]{1,64}$/)).default([]),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      port: port.default(8042),
+      bind: z.string().default("127.0.0.1"),
+    })
+    .prefault({}),
+  peers: z.array(peerSchema).default([]),
+  storage: z
+    .strictObject({
+      /** Same SOP Instance UID with different bytes: replace (audited), keep the first, or refuse. */
+      duplicates: z.enum(["replace", "keep", "reject"]).default("replace"),
+      /** Instances larger than this stream to disk while they arrive instead of being held in memory. */
+      spillAboveMiB: z.number().positive().max(1024).default(8),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      file: z.boolean().default(true),
+    })
+    .prefault({}),
+});
+
+export type HilumConfig = z.infer<typeof configSchema>;
+export type PeerConfig = z.infer<typeof peerSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,134 @@
+import { TransferSyntaxUid } from "../../../../shared/dicom/transfer-syntax.js";
+import { TranscodeError, canTranscode, transcodeDataset } from "../../codecs/transcode.js";
+import type { Association } from "../association.js";
+import { CommandField, Priority } from "../command.js";
+import type { PresentationContext } from "../context.js";
+import { statusCategory } from "../status.js";
+import type { ProposedContextSpec } from "./client.js";
+
+/** One instance to send: what it is, and how to get its Part 10 bytes when its turn comes. */
+export interface StoreItem {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+  /** The Part 10 file (or a bare dataset, datasetOffset 0) holding the instance. */
+  load(): Promise<{ bytes: Buffer; datasetOffset: number }>;
+}
+
+export interface StoreOutcome {
+  sopInstanceUid: string;
+  status: number;
+  category: "success" | "warning" | "failure";
+  /** The transfer syntax the instance went out in, when it was sent. */
+  sentAs?: string;
+  error?: string;
+}
+
+export interface StoreOptions {
+  /** C-MOVE sub-operations name the originator. */
+  moveOriginator?: { aeTitle: string; messageId: number };
+  /** Only contexts on which the peer agreed to be the storage SCP (C-GET's returned C-STOREs). */
+  reversedRole?: boolean;
+  allowLossy?: boolean;
+  onResult?: (outcome: StoreOutcome) => void;
+  cancelled?: () => boolean;
+}
+
+const UNCOMPRESSED: string[] = [
+  TransferSyntaxUid.ExplicitVRLittleEndian,
+  TransferSyntaxUid.ImplicitVRLittleEndian,
+];
+
+/**
+ * The contexts to propose for a set of instances: for each SOP class its stored transfer syntaxes
+ * as they are, plus an uncompressed fallback we can transcode to when the peer refuses those.
+ */
+export function proposeForStore(items: Iterable<{ sopClassUid: string; transferSyntaxUid: string }>): ProposedContextSpec[] {
+  const byClass = new Map<string, Set<string>>();
+  for (const item of items) {
+    const set = byClass.get(item.sopClassUid) ?? new Set<string>();
+    set.add(item.transferSyntaxUid);
+    byClass.set(item.sopClassUid, set);
+  }
+  const specs: ProposedContextSpec[] = [];
+  for (const [sopClass, syntaxes] of byClass) {
+    for (const ts of syntaxes) {
+      if (!UNCOMPRESSED.includes(ts)) specs.push({ abstractSyntax: sopClass, transferSyntaxes: [ts] });
+    }
+    specs.push({ abstractSyntax: sopClass, transferSyntaxes: [...UNCOMPRESSED] });
+  }
+  if (specs.length > 128) throw new Error(`${specs.length} presentation contexts needed; split the send`);
+  return specs;
+}
+
+/** Sends instances one after another on an open association; the next is read while the current one is in flight. */
+export async function storeItems(association: Association, items: StoreItem[], options: StoreOptions = {}): Promise<StoreOutcome[]> {
+  const outcomes: StoreOutcome[] = [];
+  let next = items.length > 0 ? items[0]!.load() : undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const loaded = next!;
+    next = i + 1 < items.length ? items[i + 1]!.load() : undefined;
+    next?.catch(() => undefined);
+    if (options.cancelled?.()) break;
+    const outcome = await storeOne(association, item, loaded, options);
+    outcomes.push(outcome);
+    options.onResult?.(outcome);
+  }
+  return outcomes;
+}
+
+async function storeOne(
+  association: Association,
+  item: StoreItem,
+  loaded: Promise<{ bytes: Buffer; datasetOffset: number }>,
+  options: StoreOptions,
+): Promise<StoreOutcome> {
+  const fail = (error: string): StoreOutcome => ({ sopInstanceUid: item.sopInstanceUid, status: 0xa702, category: "failure", error });
+  const context = chooseContext(association, item, options);
+  if (!context) return fail(`the peer accepted no presentation context for ${item.sopClassUid} that Hilum can send in`);
+  let dataset: Buffer;
+  try {
+    const { bytes, datasetOffset } = await loaded;
+    dataset =
+      context.transferSyntax === item.transferSyntaxUid
+        ? bytes.subarray(datasetOffset)
+        : transcodeDataset(bytes, context.transferSyntax);
+  } catch (err) {
+    if (err instanceof TranscodeError) return fail(err.message);
+    return fail(`cannot read the instance: ${(err as Error).message}`);
+  }
+  const rsp = await association.request(
+    context.id,
+    {
+      commandField: CommandField.CStoreRq,
+      commandDataSetType: 0x0000,
+      affectedSopClassUid: item.sopClassUid,
+      affectedSopInstanceUid: item.sopInstanceUid,
+      priority: Priority.Medium,
+      moveOriginatorAeTitle: options.moveOriginator?.aeTitle,
+      moveOriginatorMessageId: options.moveOriginator?.messageId,
+    },
+    dataset,
+  );
+  const status = rsp.command.status ?? 0;
+  const category = statusCategory(status);
+  return {
+    sopInstanceUid: item.sopInstanceUid,
+    status,
+    category: category === "success" || category === "warning" ? category : "failure",
+    sentAs: context.transferSyntax,
+    error: rsp.command.errorComment,
+  };
+}
+
+/** Prefers the stored transfer syntax; otherwise a syntax we can transcode to, lossless unless allowed. */
+function chooseContext(association: Association, item: StoreItem, options: StoreOptions): PresentationContext | undefined {
+  const candidates = [...association.info!.contexts.values()].filter(
+    (pc) => pc.abstractSyntax === item.sopClassUid && (!options.reversedRole || pc.scpRole),
+  );
+  return (
+    candidates.find((pc) => pc.transferSyntax === item.transferSyntaxUid) ??
+    candidates.find((pc) => canTranscode(item.transferSyntaxUid, pc.transferSyntax, options.allowLossy))
+  );
+}

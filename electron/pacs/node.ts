@@ -1,0 +1,134 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { FilesystemStore } from "./archive/filesystem-store.js";
+import { initializeCodecs } from "./codecs/transcode.js";
+import type { HilumConfig } from "./config/schema.js";
+import type { Logger } from "./core/logger.js";
+import { type Index, openIndex } from "./db/database.js";
+import { DEFAULT_LIMITS } from "./dimse/association.js";
+import { scpCapabilities } from "./dimse/capabilities.js";
+import { CommandField } from "./dimse/command.js";
+import { echoService } from "./dimse/scp/echo.js";
+import { findService } from "./dimse/scp/find.js";
+import { getService } from "./dimse/scp/get.js";
+import { moveService } from "./dimse/scp/move.js";
+import { DicomServer } from "./dimse/scp/server.js";
+import type { ServiceHandler } from "./dimse/scp/service.js";
+import { storeService } from "./dimse/scp/store.js";
+import { IngestPipeline } from "./ingest/pipeline.js";
+import type { NodeStatus } from "./node-status.js";
+import { startWebServer } from "./web/server.js";
+
+export const VERSION = "0.1.0";
+
+export interface HilumNode {
+  config: HilumConfig;
+  index: Index;
+  store: FilesystemStore;
+  ingest: IngestPipeline;
+  dicom: { host: string; port: number };
+  http: { url: string };
+  status(): NodeStatus;
+  /** Stops listening, lets in-flight associations finish, closes the index. */
+  close(): Promise<void>;
+}
+
+/** Opens the archive and index of a data folder (no network); the CLI's `import` uses this alone. */
+export async function openArchive(config: HilumConfig, log: Logger) {
+  mkdirSync(config.dataDir, { recursive: true });
+  const index = openIndex(join(config.dataDir, "index.sqlite"));
+  const store = new FilesystemStore(join(config.dataDir, "archive"));
+  await store.init();
+  const recovered = await store.recover((key) => index.hasStorageKey(key));
+  if (recovered.published + recovered.discarded > 0) log.info(recovered, "archive staging recovered after an unclean stop");
+  const ingest = new IngestPipeline({ store, index, log: log.child({ component: "ingest" }), duplicates: config.storage.duplicates });
+  return { index, store, ingest };
+}
+
+export async function startNode(config: HilumConfig, log: Logger): Promise<HilumNode> {
+  await initializeCodecs();
+  const { index, store, ingest } = await openArchive(config, log);
+  const peers = () => config.peers;
+  const services = new Map<number, ServiceHandler>([
+    [CommandField.CEchoRq, echoService],
+    [
+      CommandField.CStoreRq,
+      storeService(ingest, {
+        spillAbove: config.storage.spillAboveMiB * 1024 * 1024,
+        keepHead: 1024 * 1024,
+        spillPath: () => store.spillPath(),
+      }),
+    ],
+    [CommandField.CFindRq, findService(index)],
+    [CommandField.CMoveRq, moveService({ index, store, aeTitle: config.aeTitle, peers, log: log.child({ component: "move" }) })],
+    [CommandField.CGetRq, getService({ index, store })],
+  ]);
+  const server = new DicomServer({
+    port: config.dicom.port,
+    host: config.dicom.bind,
+    maxAssociations: config.dicom.maxAssociations,
+    limits: { ...DEFAULT_LIMITS, maxPduLength: config.dicom.maxPduLength },
+    timeouts: { artimMs: config.dicom.artimTimeoutSeconds * 1000, idleMs: config.dicom.idleTimeoutSeconds * 1000 },
+    capabilities: scpCapabilities({
+      aeTitle: config.aeTitle,
+      checkCalledAeTitle: config.dicom.checkCalledAeTitle,
+      allowUnknownCallers: config.dicom.allowUnknownCallers,
+      knownAeTitles: () => config.peers.map((p) => p.aeTitle),
+      extraStorageSopClasses: config.dicom.extraStorageSopClasses,
+      maxPduLength: config.dicom.maxPduLength,
+    }),
+    services,
+    log: log.child({ component: "dicom" }),
+    onAssociation: (event) => {
+      if (event.outcome === "accepted") return;
+      index.audit.append({
+        actorType: "ae",
+        actor: event.callingAeTitle,
+        action: "association-rejected",
+        outcome: "failure",
+        detail: { remoteAddress: event.remoteAddress, calledAeTitle: event.calledAeTitle, why: event.why },
+      });
+    },
+  });
+  let dicom;
+  try {
+    dicom = await server.listen();
+  } catch (err) {
+    index.close();
+    throw err;
+  }
+  const startedAt = new Date().toISOString();
+  let httpUrl = "";
+  const status = (): NodeStatus => ({
+    version: VERSION,
+    aeTitle: config.aeTitle,
+    startedAt,
+    dicom: { ...dicom, activeAssociations: server.activeAssociations },
+    http: { url: httpUrl },
+    archive: index.counts(),
+  });
+  let web;
+  try {
+    web = await startWebServer({ port: config.http.port, host: config.http.bind, log, status });
+  } catch (err) {
+    await server.close(0);
+    index.close();
+    throw err;
+  }
+  httpUrl = web.url;
+  return {
+    config,
+    index,
+    store,
+    ingest,
+    dicom,
+    http: { url: web.url },
+    status,
+    async close() {
+      await web.app.close();
+      await server.close();
+      await ingest.idle();
+      index.close();
+    },
+  };
+}
