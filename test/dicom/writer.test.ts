@@ -108,7 +108,8 @@ describe.each(Object.entries(SYNTAXES))("encodeDataset in %s", (_label, transfer
 
   it("pads every value to even length with the VR's pad byte", () => {
     const ds = parseDataset(encodeDataset(sample(), { transferSyntaxUid }), { transferSyntaxUid });
-    for (const el of ds.elements()) if (el.length !== 0xffffffff) expect(el.length % 2, el.tag.toString(16)).toBe(0);
+    for (const el of ds.elements())
+      if (el.length !== 0xffffffff) expect(el.length % 2, el.tag.toString(16)).toBe(0);
     expect(ds.bytes(tags.SOPInstanceUID)?.at(-1)).toBe(0x00);
     expect(ds.bytes(PRIVATE_CREATOR)?.toString("latin1")).toBe("HILUM TEST");
     expect(ds.bytes(tags.PatientID)?.toString("latin1")).toBe("ID1 ");
@@ -120,7 +121,12 @@ describe("encodeDataset", () => {
 
   it("writes sequences and items with defined lengths", () => {
     const bytes = encodeDataset(
-      [{ tag: tags.ReferencedStudySequence, value: [[{ tag: tags.ReferencedSOPInstanceUID, value: "1.2" }]] }],
+      [
+        {
+          tag: tags.ReferencedStudySequence,
+          value: [[{ tag: tags.ReferencedSOPInstanceUID, value: "1.2" }]],
+        },
+      ],
       explicit,
     );
     const seq = parseDataset(bytes, explicit).get(tags.ReferencedStudySequence);
@@ -141,13 +147,20 @@ describe("encodeDataset", () => {
   });
 
   it("uses the charset option when the elements carry none", () => {
-    const bytes = encodeDataset([{ tag: tags.PatientName, value: "Jérôme" }], { ...explicit, charset: "ISO_IR 100" });
+    const bytes = encodeDataset([{ tag: tags.PatientName, value: "Jérôme" }], {
+      ...explicit,
+      charset: "ISO_IR 100",
+    });
     expect(bytes.subarray(8).toString("latin1")).toBe("J\xe9r\xf4me");
   });
 
   it("refuses what it cannot encode faithfully", () => {
-    expect(() => encodeDataset([{ tag: tags.Rows, value: 70000 }], explicit)).toThrow(/\(0028,0010\).*not a valid US/);
-    expect(() => encodeDataset([{ tag: tags.Modality, value: "ÇT" }], explicit)).toThrow(/only the default repertoire/);
+    expect(() => encodeDataset([{ tag: tags.Rows, value: 70000 }], explicit)).toThrow(
+      /\(0028,0010\).*not a valid US/,
+    );
+    expect(() => encodeDataset([{ tag: tags.Modality, value: "ÇT" }], explicit)).toThrow(
+      /only the default repertoire/,
+    );
     expect(() =>
       encodeDataset(
         [
@@ -160,9 +173,13 @@ describe("encodeDataset", () => {
     expect(() => encodeDataset([{ tag: tags.StudyDescription, value: "x".repeat(70000) }], explicit)).toThrow(
       /too long for VR LO/,
     );
-    expect(() => encodeDataset([{ tag: tags.InstanceNumber, value: 1.5 }], explicit)).toThrow(/not a valid IS/);
+    expect(() => encodeDataset([{ tag: tags.InstanceNumber, value: 1.5 }], explicit)).toThrow(
+      /not a valid IS/,
+    );
     expect(() => encodeDataset([{ tag: tags.Rows, value: "abc" }], explicit)).toThrow(/not a number/);
-    expect(() => encodeDataset([], { transferSyntaxUid: TransferSyntaxUid.JPEGBaseline8Bit })).toThrow(/transfer syntax/);
+    expect(() => encodeDataset([], { transferSyntaxUid: TransferSyntaxUid.JPEGBaseline8Bit })).toThrow(
+      /transfer syntax/,
+    );
   });
 
   it("writes a long decimal in at most 16 characters", () => {
@@ -264,11 +281,14 @@ describe("files written by Hilum, read by DCMTK and dicom3tools", () => {
   });
 
   // dciodvfy cannot inflate, so deflated files are left to dcmdump.
-  it.each(Object.entries(SYNTAXES).slice(0, 3))("dciodvfy reads a file in %s as a valid SC image", (_label, syntax) => {
-    const result = spawnSync("dciodvfy", [writeFile(dir, syntax)], { encoding: "utf8" });
-    const output = result.stdout + result.stderr;
-    expect(output).toMatch(/^SCImage$/m);
-    expect(output).not.toMatch(/Error/);
-    expect(result.status).toBe(0);
-  });
+  it.each(Object.entries(SYNTAXES).slice(0, 3))(
+    "dciodvfy reads a file in %s as a valid SC image",
+    (_label, syntax) => {
+      const result = spawnSync("dciodvfy", [writeFile(dir, syntax)], { encoding: "utf8" });
+      const output = result.stdout + result.stderr;
+      expect(output).toMatch(/^SCImage$/m);
+      expect(output).not.toMatch(/Error/);
+      expect(result.status).toBe(0);
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateCtSeries, type CtSeries } from "../fixtures/ct-series.js";
@@ -128,7 +128,6 @@ describe("dcmqrscp peer with findscu, movescu and getscu", () => {
     });
     try {
       expect((await storescu(self, join(scratch, "series"))).code).toBe(0);
-      mkdirSync(dir);
       const result = await movescu(self, {
         level: "SERIES",
         keys: { StudyInstanceUID: series.studyInstanceUid, SeriesInstanceUID: series.seriesInstanceUid },

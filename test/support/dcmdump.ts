@@ -8,7 +8,7 @@ import { run } from "./process.js";
 export type DumpedDataset = Record<string, string>;
 
 // "(0010,0010) PN [Doe^John]        #   8, 1 PatientName"
-const ELEMENT_LINE = /^( *)\(([0-9a-f]{4}),([0-9a-f]{4})\) (\w\w) (.*?)\s+#\s*(?:\d+|u\/l),\s*\d+\s+(.+)$/;
+const ELEMENT_LINE = /^( *)\(([0-9a-f]{4}),([0-9a-f]{4})\) (\S\S) (.*?)\s+#\s*(?:\d+|u\/l),\s*\d+\s+(.+)$/;
 const FILE_HEADER = /^# dcmdump \(\d+\/\d+\): /;
 const NO_NAME = new Set(["Unknown Tag & Data", "PrivateCreator"]);
 

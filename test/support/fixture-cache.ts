@@ -4,7 +4,16 @@
  * killed run never leaves half a fixture behind; concurrent builders of one entry race harmlessly.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -67,6 +76,19 @@ function readEntry<T>(dir: string): CachedFixture<T> | undefined {
   return undefined;
 }
 
+const BUILDING_PREFIX = ".building-";
+const ABANDONED_AFTER_MS = 6 * 60 * 60_000;
+
+/** Removes builds a killed run left behind; live ones (other workers) are younger than any build takes. */
+function sweepAbandonedBuilds(root: string): void {
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(BUILDING_PREFIX)) continue;
+    const path = join(root, name);
+    const age = Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > ABANDONED_AFTER_MS) rmSync(path, { recursive: true, force: true });
+  }
+}
+
 /**
  * Returns the cached fixture for (`kind`, `params`) or builds it: `build(dir)` writes into `dir` and returns
  * a JSON-serialisable description; paths in it that point into `dir` are rewritten to the final folder.
@@ -84,7 +106,8 @@ export async function cachedFixture<T>(
   const cached = readEntry<T>(dir);
   if (cached !== undefined) return cached;
   mkdirSync(root, { recursive: true });
-  const building = join(root, `.building-${randomUUID()}`);
+  sweepAbandonedBuilds(root);
+  const building = join(root, `${BUILDING_PREFIX}${randomUUID()}`);
   mkdirSync(building);
   try {
     const value = await build(building);

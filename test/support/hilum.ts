@@ -80,5 +80,11 @@ export async function spawnServe(args: string[] = [], dataDir = scratchDir("serv
   );
   await waitForPort(dicomPort, 30_000, service);
   await waitForPort(httpPort, 30_000, service);
-  return { service, target: { host: "127.0.0.1", port: dicomPort, aeTitle: "HILUM" }, httpPort, dataDir, logFile };
+  return {
+    service,
+    target: { host: "127.0.0.1", port: dicomPort, aeTitle: "HILUM" },
+    httpPort,
+    dataDir,
+    logFile,
+  };
 }

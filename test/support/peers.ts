@@ -27,7 +27,6 @@ export interface DicomTarget {
 interface Launch {
   cmd: string;
   args: string[];
-  cwd?: string;
 }
 
 interface Started {
@@ -69,8 +68,8 @@ async function startServer(
   const canRetry = requested.some((port) => port === undefined);
   for (let attempt = 1; ; attempt++) {
     const ports = await Promise.all(requested.map((port) => (port === undefined ? freePort() : port)));
-    const { cmd, args, cwd } = launch(ports);
-    const service = spawnService(name, cmd, args, { logFile, cwd });
+    const { cmd, args } = launch(ports);
+    const service = spawnService(name, cmd, args, { logFile });
     try {
       for (const port of ports) await waitForPort(port, 20_000, service);
       return { service, ports };
@@ -161,16 +160,18 @@ export interface DcmqrscpPeer extends DicomTarget {
   stop(): Promise<void>;
 }
 
-function dcmqrscpConfig(
-  port: number,
-  aeTitle: string,
-  storageDir: string,
-  peers: ReadonlyArray<DicomTarget>,
-  maxStudies: number,
-): string {
-  const hosts = peers.map((peer, index) => `peer${index} = (${peer.aeTitle}, ${peer.host}, ${peer.port})`);
+interface DcmqrscpConfig {
+  port: number;
+  aeTitle: string;
+  storageDir: string;
+  peers: ReadonlyArray<DicomTarget>;
+  maxStudies: number;
+}
+
+function dcmqrscpConfig(config: DcmqrscpConfig): string {
+  const hosts = config.peers.map((peer, i) => `peer${i} = (${peer.aeTitle}, ${peer.host}, ${peer.port})`);
   return [
-    `NetworkTCPPort = ${port}`,
+    `NetworkTCPPort = ${config.port}`,
     "MaxPDUSize = 131072",
     "MaxAssociations = 32",
     "HostTable BEGIN",
@@ -179,7 +180,7 @@ function dcmqrscpConfig(
     "VendorTable BEGIN",
     "VendorTable END",
     "AETable BEGIN",
-    `${aeTitle} ${storageDir} RW (${maxStudies}, 4096mb) ANY`,
+    `${config.aeTitle} ${config.storageDir} RW (${config.maxStudies}, 4096mb) ANY`,
     "AETable END",
     "",
   ].join("\n");
@@ -192,15 +193,14 @@ export async function startDcmqrscp(opts: DcmqrscpOptions = {}): Promise<Dcmqrsc
   const storageDir = join(dir, "db", aeTitle);
   mkdirSync(storageDir, { recursive: true });
   const configFile = join(dir, "dcmqrscp.cfg");
+  const peers = opts.peers ?? [];
+  const maxStudies = opts.maxStudies ?? 1000;
   const { service, ports } = await startServer(
     "dcmqrscp",
     join(dir, "dcmqrscp.log"),
     [opts.port],
     ([port]) => {
-      writeFileSync(
-        configFile,
-        dcmqrscpConfig(port ?? 0, aeTitle, storageDir, opts.peers ?? [], opts.maxStudies ?? 1000),
-      );
+      writeFileSync(configFile, dcmqrscpConfig({ port: port ?? 0, aeTitle, storageDir, peers, maxStudies }));
       return { cmd: "dcmqrscp", args: ["-c", configFile, "-dhl", ...(opts.extraArgs ?? [])] };
     },
   );
@@ -243,7 +243,7 @@ export interface OrthancPeer extends DicomTarget {
   service: Service;
   /** fetch() against the REST API, e.g. rest("/instances", { method: "POST", body }). */
   rest(path: string, init?: RequestInit): Promise<Response>;
-  /** GET (or `init`) a REST path and parse JSON; throws with the body on a non-2xx answer. */
+  /** GET (or `init`) a REST path and parse its JSON (undefined if empty); throws with the body on non-2xx. */
   json<T = unknown>(path: string, init?: RequestInit): Promise<T>;
   stop(): Promise<void>;
 }
@@ -324,7 +324,7 @@ export async function startOrthanc(opts: OrthancOptions = {}): Promise<OrthancPe
     const response = await rest(path, init);
     const body = await response.text();
     if (!response.ok) throw new Error(`Orthanc ${init?.method ?? "GET"} ${path}: ${response.status} ${body}`);
-    return JSON.parse(body) as T;
+    return (body === "" ? undefined : JSON.parse(body)) as T;
   }
   return {
     host: LOCALHOST,
@@ -377,7 +377,7 @@ export function echoscu(target: DicomTarget, opts: ScuOptions = {}): Promise<Run
   });
 }
 
-/** storescu's proposal flags (-x…): which transfer syntaxes it offers besides a file's own. */
+/** storescu's proposal flags (-x…): uncompressed syntaxes, plus at most one compressed syntax. */
 export type ProposeTs =
   | "uncompressed"
   | "little"
@@ -525,11 +525,12 @@ export interface MoveOptions extends ScuOptions {
   keys: QueryKeys;
   /** Move destination AE title; it must be known to the peer. */
   destination: string;
-  /** Let movescu itself receive (the destination being movescu's own AE): listen on `port`, store in `dir`. */
+  /** Let movescu itself receive (destination = its own AE): listen on `port`, store in `dir` (created). */
   receive?: { port: number; dir: string };
 }
 
 export function movescu(target: DicomTarget, opts: MoveOptions): Promise<RunResult> {
+  if (opts.receive !== undefined) mkdirSync(opts.receive.dir, { recursive: true });
   const receive =
     opts.receive === undefined ? [] : ["+P", String(opts.receive.port), "-od", opts.receive.dir];
   const args = [

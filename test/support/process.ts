@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { connect } from "node:net";
+import { constants } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export interface RunOptions {
@@ -81,8 +82,9 @@ function installExitHooks(): void {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(signal, () => {
       killAllNow();
-      // Re-raise for the default action unless someone else handles the signal.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      // Exit as the default action would (status 128 + signal), but through the "exit" handlers, which
+      // remove temp folders; unless someone else handles the signal.
+      if (process.listenerCount(signal) === 0) process.exit(128 + constants.signals[signal]);
     });
   }
 }

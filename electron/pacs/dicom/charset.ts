@@ -89,10 +89,6 @@ function termOf(name: string | undefined): Term {
   return TERMS.get((name ?? "").trim()) ?? DEFAULT_TERM;
 }
 
-export function isKnownCharset(name: string): boolean {
-  return TERMS.has(name.trim());
-}
-
 /** Characters before which every designation returns to value 1 of (0008,0005) (PS3.5 §6.1.2.5.3). */
 function delimitersFor(vr: string): ReadonlySet<number> {
   const set = new Set([0x09, 0x0a, 0x0c, 0x0d]);

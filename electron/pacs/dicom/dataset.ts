@@ -147,20 +147,14 @@ export class DataSet {
     return text.split("\\").map((v) => trimTextValue(el.vr, v));
   }
 
+  /** The first value of numbers(). */
   number(tag: number): number | undefined {
-    return this.numbers(tag, 1)[0];
+    return this.values(tag, 1)[0];
   }
 
   /** Values of a binary numeric VR (in this data set's byte order), or of IS/DS; NaN for a malformed IS/DS value. */
-  numbers(tag: number, max = Infinity): number[] {
-    const el = this.get(tag);
-    if (!el) return [];
-    if (el.vr === "IS" || el.vr === "DS") {
-      return this.strings(tag)
-        .slice(0, max)
-        .map((s) => (s === "" ? NaN : Number(s)));
-    }
-    return el.value ? readNumbers(el.vr, el.value, this.littleEndian, max) : [];
+  numbers(tag: number): number[] {
+    return this.values(tag, Infinity);
   }
 
   items(tag: number): DataSet[] {
@@ -169,6 +163,17 @@ export class DataSet {
 
   bytes(tag: number): Buffer | undefined {
     return this.get(tag)?.value;
+  }
+
+  private values(tag: number, max: number): number[] {
+    const el = this.get(tag);
+    if (!el) return [];
+    if (el.vr === "IS" || el.vr === "DS") {
+      return this.strings(tag)
+        .slice(0, max)
+        .map((s) => (s === "" ? NaN : Number(s)));
+    }
+    return el.value ? readNumbers(el.vr, el.value, this.littleEndian, max) : [];
   }
 
   private text(el: Element): string | undefined {
@@ -268,11 +273,14 @@ class Parser {
     return new DicomParseError(message, offset, tag);
   }
 
-  private need(pos: number, n: number, limit: number, what: string): void {
+  /** Messages are built only on failure: formatting tags on every call would cost a third of the parse. */
+  private need(pos: number, n: number, limit: number, what: string, tag?: number): void {
     if (pos + n > limit) {
+      const named = tag === undefined ? what : `${what} ${formatTag(tag)}`;
       throw this.fail(
-        `${what} at offset ${pos} needs ${n} bytes but only ${Math.max(limit - pos, 0)} remain`,
+        `${named} at offset ${pos} needs ${n} bytes but only ${Math.max(limit - pos, 0)} remain`,
         pos,
+        tag,
       );
     }
     if (missing(this.src, pos, n)) this.src.load(pos, n);
@@ -317,8 +325,9 @@ class Parser {
     const p = start - this.src.base;
     const b4 = b[p + 4] as number;
     const b5 = b[p + 5] as number;
-    if (enc.explicit && !(isUpperLetter(b4) && isUpperLetter(b5)))
+    if (enc.explicit && !(isUpperLetter(b4) && isUpperLetter(b5))) {
       return { explicit: false, little: enc.little };
+    }
     if (!enc.explicit && top && vrFromBytes(b4, b5)) return { explicit: true, little: enc.little };
     return enc;
   }
@@ -334,8 +343,9 @@ class Parser {
     enc: Encoding,
     depth: number,
   ): { list: Element[]; enc: Encoding; next: number } {
-    if (depth > MAX_DEPTH)
+    if (depth > MAX_DEPTH) {
       throw this.fail(`sequences nested more than ${MAX_DEPTH} deep at offset ${start}`, start);
+    }
     const list: Element[] = [];
     const top = depth === 0;
     let pos = start;
@@ -382,7 +392,7 @@ class Parser {
       }
       vr = found;
       if (hasLongLength(vr)) {
-        this.need(pos, 12, limit, `element ${formatTag(tag)} header`);
+        this.need(pos, 12, limit, "header of element", tag);
         length = this.u32(pos + 8, enc.little);
         header = 12;
       } else {
@@ -399,7 +409,7 @@ class Parser {
     if (stop) return this.stopAt(pos, new ParsedElement(tag, vr, length, at), limit);
     if (length === UNDEFINED_LENGTH) return this.undefinedLength(pos, tag, vr, at, limit, enc, depth);
     if (vr === "SQ") {
-      const end = this.containerEnd(at, length, limit, `sequence ${formatTag(tag)} at offset ${pos}`, tag);
+      const end = this.containerEnd(at, length, limit, pos, tag, false);
       const element = new ParsedElement(tag, vr, length, at);
       element.items = this.items(at, end, end, enc, depth, tag).items;
       return { element, next: end };
@@ -422,11 +432,20 @@ class Parser {
    * there, as DCMTK and pydicom do: writers that drop elements without fixing lengths leave such
    * files, and every element inside must still be complete. Past any other bound, it is an error.
    */
-  private containerEnd(start: number, length: number, limit: number, what: string, tag: number): number {
+  private containerEnd(
+    start: number,
+    length: number,
+    limit: number,
+    pos: number,
+    tag: number,
+    item: boolean,
+  ): number {
     if (start + length <= limit) return start + length;
     if (limit === this.src.size) return limit;
-    const left = Math.max(limit - start, 0);
-    throw this.fail(`${what} claims ${length} bytes but only ${left} remain`, start, tag);
+    const what = item
+      ? `item at offset ${pos} in sequence ${formatTag(tag)}`
+      : `sequence ${formatTag(tag)} at offset ${pos}`;
+    throw this.fail(`${what} claims ${length} bytes but only ${Math.max(limit - start, 0)} remain`, pos, tag);
   }
 
   private stopAt(
@@ -508,7 +527,7 @@ class Parser {
           sequence,
         );
       }
-      this.need(pos, 8, limit, `item header in sequence ${formatTag(sequence)}`);
+      this.need(pos, 8, limit, "item header in sequence", sequence);
       const tag = this.tagAt(pos, enc.little);
       if (tag === SEQUENCE_DELIMITER) {
         pos += 8;
@@ -525,15 +544,7 @@ class Parser {
       const length = this.u32(pos + 4, enc.little);
       const itemStart = pos + 8;
       const itemEnd =
-        length === UNDEFINED_LENGTH
-          ? -1
-          : this.containerEnd(
-              itemStart,
-              length,
-              limit,
-              `item at offset ${pos} in sequence ${formatTag(sequence)}`,
-              sequence,
-            );
+        length === UNDEFINED_LENGTH ? -1 : this.containerEnd(itemStart, length, limit, pos, sequence, true);
       const itemLimit = itemEnd < 0 ? limit : itemEnd;
       const itemEnc = this.detectVr(itemStart, itemLimit, enc, false);
       const parsed = this.elements(itemStart, itemEnd, itemLimit, itemEnc, depth + 1);
@@ -589,13 +600,16 @@ class Parser {
   }
 }
 
+/** A cap on inflated data sets, so that a small deflate bomb cannot exhaust memory. */
+const MAX_INFLATED = 1024 * 1024 * 1024;
+
 function inflate(input: Buffer): Buffer {
   try {
-    return inflateRawSync(input);
+    return inflateRawSync(input, { maxOutputLength: MAX_INFLATED });
   } catch (raw) {
     // PS3.5 §A.5 asks for raw deflate; a few writers add a zlib header anyway.
     try {
-      return inflateSync(input);
+      return inflateSync(input, { maxOutputLength: MAX_INFLATED });
     } catch {
       throw new DicomParseError(`deflated data set does not inflate: ${(raw as Error).message}`, 0);
     }

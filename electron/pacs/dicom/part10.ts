@@ -69,14 +69,19 @@ function readMetaGroup(
         tag,
       );
     }
-    if (pos + header + length > input.length)
+    if (pos + header + length > input.length) {
       throw short(pos, `meta element ${formatTag(tag)}`, header + length);
+    }
     if (vr !== "OB" && vr !== "UL") values.set(tag, textValue(input, pos + header, length));
     pos += header + length;
   }
   // The first data set element must be readable too, to guess its transfer syntax if need be.
   if (!complete && pos + 12 > input.length) throw new NeedMoreBytes();
   return { values, end: pos };
+}
+
+function plausibleGroup(group: number): boolean {
+  return group >= 0x0004 && group <= 0x00ff;
 }
 
 interface Guess {
@@ -87,7 +92,8 @@ interface Guess {
 /**
  * Guess the transfer syntax of a data set from its first element, as pydicom and DCMTK do:
  * explicit VR when bytes 4-5 are a VR; big endian when the group reads smaller that way.
- * Plausible when that first element is a low group and its value fits in the file.
+ * Plausible when that first element is in a low standard group (0004 to 00FF: group 0002 would
+ * have been read as meta) and its value fits in the file.
  */
 function guessTransferSyntax(input: Buffer, at: number, totalSize: number): Guess {
   if (at + 8 > input.length) return { uid: TransferSyntaxUid.ImplicitVRLittleEndian, plausible: false };
@@ -97,7 +103,7 @@ function guessTransferSyntax(input: Buffer, at: number, totalSize: number): Gues
   if (!vr) {
     const length = input.readUInt32LE(at + 4);
     const fits = length === 0xffffffff || at + 8 + length <= totalSize;
-    return { uid: TransferSyntaxUid.ImplicitVRLittleEndian, plausible: little <= 0xff && fits };
+    return { uid: TransferSyntaxUid.ImplicitVRLittleEndian, plausible: plausibleGroup(little) && fits };
   }
   const bigEndian = big < little;
   const group = bigEndian ? big : little;
@@ -110,7 +116,7 @@ function guessTransferSyntax(input: Buffer, at: number, totalSize: number): Gues
   } else length = bigEndian ? input.readUInt16BE(at + 6) : input.readUInt16LE(at + 6);
   const fits = length === 0xffffffff || at + header + length <= totalSize;
   const uid = bigEndian ? TransferSyntaxUid.ExplicitVRBigEndian : TransferSyntaxUid.ExplicitVRLittleEndian;
-  return { uid, plausible: group <= 0xff && fits };
+  return { uid, plausible: plausibleGroup(group) && fits };
 }
 
 function parseHeader(input: Buffer, totalSize: number, complete: boolean): Part10Header {

@@ -51,8 +51,9 @@ export class FileSource implements ByteSource {
     let filled = 0;
     while (filled < length) {
       const read = readSync(this.fd, buf, filled, length - filled, pos + filled);
-      if (read === 0)
+      if (read === 0) {
         throw new DicomParseError(`file ended at offset ${pos + filled} while being read`, pos + filled);
+      }
       filled += read;
     }
     this.buf = buf;

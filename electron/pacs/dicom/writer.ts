@@ -151,8 +151,9 @@ function writeNumber(view: DataView, vr: string, at: number, value: number, litt
 function toNumber(tag: number, vr: string, value: string | number): number {
   if (typeof value === "number") return value;
   const parsed = vr === "AT" ? parseInt(value, 16) : Number(value.trim());
-  if (value.trim() === "" || Number.isNaN(parsed))
+  if (value.trim() === "" || Number.isNaN(parsed)) {
     throw fail(tag, `${JSON.stringify(value)} is not a number`);
+  }
   return parsed;
 }
 
@@ -212,8 +213,9 @@ function valueBytes(el: WritableElement, vr: string, little: boolean, charsets: 
 
 function charsetsOf(value: WritableValue): string[] | undefined {
   if (typeof value === "string") return splitCharsets(value.trim());
-  if (Array.isArray(value) && value.every((v) => typeof v === "string"))
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
     return (value as string[]).map((v) => v.trim());
+  }
   if (value === null) return [];
   return undefined;
 }
@@ -226,8 +228,9 @@ class Encoder {
   dataset(elements: readonly WritableElement[], inherited: string[]): void {
     const sorted = [...elements].sort((a, b) => a.tag - b.tag);
     sorted.forEach((el, i) => {
-      if (i > 0 && el.tag === (sorted[i - 1] as WritableElement).tag)
+      if (i > 0 && el.tag === (sorted[i - 1] as WritableElement).tag) {
         throw fail(el.tag, "the tag appears twice");
+      }
     });
     const own = sorted.find((el) => el.tag === tags.SpecificCharacterSet);
     const charsets = (own && charsetsOf(own.value)) ?? inherited;
@@ -252,8 +255,9 @@ class Encoder {
       w.u32(length, enc.littleEndian);
       return w.length - 4;
     }
-    if (length > 0xffff)
+    if (length > 0xffff) {
       throw fail(tag, `${length} bytes is too long for VR ${vr} (at most 65535 in explicit VR)`);
+    }
     w.u16(length, enc.littleEndian);
     return w.length - 2;
   }
@@ -261,8 +265,9 @@ class Encoder {
   private element(el: WritableElement, charsets: string[]): void {
     const vr = el.vr ?? vrForTag(el.tag);
     if (!isVr(vr)) throw fail(el.tag, `unknown VR ${JSON.stringify(vr)}`);
-    if (el.tag >>> 16 === 0xfffe)
+    if (el.tag >>> 16 === 0xfffe) {
       throw fail(el.tag, "item tags are written by sequences, not given as elements");
+    }
     if (vr === "SQ") return this.sequence(el, charsets);
     const bytes = valueBytes(el, vr, this.enc.littleEndian, charsets);
     const padded = bytes.length + (bytes.length & 1);

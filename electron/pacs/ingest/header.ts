@@ -1,32 +1,26 @@
+import { lookupTransferSyntax } from "../../../shared/dicom/transfer-syntax.js";
 import { type DataSet, DicomParseError, parseDataset, parseDatasetFile } from "../dicom/dataset.js";
 import { Status } from "../dimse/status.js";
-import { lookupTransferSyntax } from "../../../shared/dicom/transfer-syntax.js";
 import type { ReceivedObject } from "./received-object.js";
 import { IngestRefusal } from "./refusal.js";
 
+/** Values longer than this are located, not copied: pixel data and other bulk stay where they are. */
+const SKIP_VALUES_ABOVE = 65_536;
+
 /**
- * Parses the header of a received dataset (everything before the pixel data) without touching
- * the pixel bytes: first from the leading chunk in memory, which holds the header of nearly every
- * instance, then from the whole object when the header runs past it.
+ * Walks the whole received dataset — every element header, sequence and fragment, up to its last
+ * byte — so a truncated or malformed object is refused before anything is stored, while bulk
+ * values are skipped rather than copied. A spilled object is walked on disk in windows.
  */
 export function readHeader(object: ReceivedObject): DataSet {
-  const syntax = lookupTransferSyntax(object.transferSyntaxUid);
-  if (!syntax) {
+  if (!lookupTransferSyntax(object.transferSyntaxUid)) {
     throw new IngestRefusal(Status.StoreErrorCannotUnderstand, `unknown transfer syntax ${object.transferSyntaxUid}`);
   }
-  const options = { transferSyntaxUid: object.transferSyntaxUid, stopAtPixelData: true, skipValuesLongerThan: 65_536 };
-  const first = object.dataset[0] ?? Buffer.alloc(0);
-  const whole = !object.spillPath && object.dataset.length === 1;
-  if (!syntax.deflated && !whole && first.length > 0) {
-    try {
-      return parseDataset(first, options);
-    } catch (err) {
-      if (!(err instanceof DicomParseError)) throw err;
-    }
-  }
+  const options = { transferSyntaxUid: object.transferSyntaxUid, skipValuesLongerThan: SKIP_VALUES_ABOVE };
   try {
     if (object.spillPath) return parseDatasetFile(object.spillPath, object.meta.length, options);
-    return parseDataset(whole ? first : Buffer.concat(object.dataset, object.datasetLength), options);
+    const bytes = object.dataset.length === 1 ? object.dataset[0]! : Buffer.concat(object.dataset, object.datasetLength);
+    return parseDataset(bytes, options);
   } catch (err) {
     if (err instanceof DicomParseError) {
       throw new IngestRefusal(Status.StoreErrorCannotUnderstand, `dataset cannot be parsed: ${err.message}`);
