@@ -59,7 +59,12 @@ function need<T>(value: T | undefined, what: string): T {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
@@ -75,13 +80,30 @@ async function main(argv: string[]): Promise<number> {
     case "import": {
       if (rest.length === 0) throw new ConfigError(`import: name a folder, DICOMDIR or files\n\n${USAGE}`);
       const fromFile = values.config ? readConfigFile(values.config) : {};
-      const config = validateConfig(mergeConfig(fromFile, values.data ? { dataDir: values.data } : {}), values.config ?? "defaults");
+      const config = validateConfig(
+        mergeConfig(fromFile, values.data ? { dataDir: values.data } : {}),
+        values.config ?? "defaults",
+      );
       return importCommand(rest, config);
     }
     case "find":
-      return findCommand(need(rest[0], "AE@HOST:PORT"), aet, model(values.model), level(values.level), keys(values.key), values.json === true);
+      return findCommand(
+        need(rest[0], "AE@HOST:PORT"),
+        aet,
+        model(values.model),
+        level(values.level),
+        keys(values.key),
+        values.json === true,
+      );
     case "move":
-      return moveCommand(need(rest[0], "AE@HOST:PORT"), aet, model(values.model), level(values.level), keys(values.key), need(values.dest, "--dest AE"));
+      return moveCommand(
+        need(rest[0], "AE@HOST:PORT"),
+        aet,
+        model(values.model),
+        level(values.level),
+        keys(values.key),
+        need(values.dest, "--dest AE"),
+      );
     default:
       throw new ConfigError(`unknown command ${command}\n\n${USAGE}`);
   }

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   const log = createNodeLogger({ level: config.log.level, dataDir: config.dataDir, file: config.log.file });
   const node = await startNode(config, log);
   const { host, port } = node.dicom;
-  console.log(`Hilum ${config.aeTitle} listening: DICOM ${host}:${port}, HTTP ${node.http.url} — data in ${config.dataDir}`);
+  console.log(
+    `Hilum ${config.aeTitle} listening: DICOM ${host}:${port}, HTTP ${node.http.url} — data in ${config.dataDir}`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -45,7 +47,9 @@ main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     console.error(err.message);
   } else if ((err as { code?: string }).code === "EADDRINUSE") {
-    console.error(`cannot listen: ${(err as Error).message} (another Hilum or PACS is using the port; pick another with --dicom-port/--http-port)`);
+    console.error(
+      `cannot listen: ${(err as Error).message} (another Hilum or PACS is using the port; pick another with --dicom-port/--http-port)`,
+    );
   } else {
     console.error(err);
   }

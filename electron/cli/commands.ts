@@ -9,7 +9,12 @@ import { type KeyValues, type Level, find, move, proposeQuery } from "../pacs/di
 import { type StoreOutcome, proposeForStore, storeItems } from "../pacs/dimse/scu/store.js";
 import { statusName } from "../pacs/dimse/status.js";
 import { collectFiles } from "../pacs/files/collect.js";
-import { type DicomFileInfo, fileStoreItem, identifyFile, receivedFromFile } from "../pacs/files/dicom-file.js";
+import {
+  type DicomFileInfo,
+  fileStoreItem,
+  identifyFile,
+  receivedFromFile,
+} from "../pacs/files/dicom-file.js";
 import { IngestRefusal } from "../pacs/ingest/refusal.js";
 import { openArchive } from "../pacs/node.js";
 import { initializeCodecs } from "../pacs/codecs/transcode.js";
@@ -38,12 +43,19 @@ export async function echoCommand(target: string, callingAeTitle: string): Promi
   const started = performance.now();
   const association = await openAssociation(
     peer,
-    [{ abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntaxes: ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"] }],
+    [
+      {
+        abstractSyntax: VERIFICATION_SOP_CLASS,
+        transferSyntaxes: ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"],
+      },
+    ],
     { callingAeTitle },
   );
   const status = await echo(association);
   await association.release();
-  console.log(`C-ECHO ${peer.aeTitle}@${peer.host}:${peer.port}: ${statusName(status)} in ${(performance.now() - started).toFixed(1)} ms`);
+  console.log(
+    `C-ECHO ${peer.aeTitle}@${peer.host}:${peer.port}: ${statusName(status)} in ${(performance.now() - started).toFixed(1)} ms`,
+  );
   return status === 0 ? 0 : 1;
 }
 
@@ -80,10 +92,15 @@ export async function sendCommand(paths: string[], target: string, callingAeTitl
   const seconds = bar.finish();
   const byUid = new Map(infos.map((i) => [i.sopInstanceUid, i.path]));
   for (const o of outcomes.filter((o) => o.category === "failure")) {
-    refused.push({ path: byUid.get(o.sopInstanceUid) ?? o.sopInstanceUid, reason: `${statusName(o.status)}${o.error ? `: ${o.error}` : ""}` });
+    refused.push({
+      path: byUid.get(o.sopInstanceUid) ?? o.sopInstanceUid,
+      reason: `${statusName(o.status)}${o.error ? `: ${o.error}` : ""}`,
+    });
   }
   const sent = outcomes.filter((o) => o.category !== "failure").length;
-  console.log(`Sent ${sent} of ${files.length} files to ${peer.aeTitle} in ${seconds.toFixed(1)} s (${(sent / Math.max(seconds, 0.001)).toFixed(0)} images/s)`);
+  console.log(
+    `Sent ${sent} of ${files.length} files to ${peer.aeTitle} in ${seconds.toFixed(1)} s (${(sent / Math.max(seconds, 0.001)).toFixed(0)} images/s)`,
+  );
   summariseRefusals(refused);
   return refused.length === 0 ? 0 : 1;
 }
@@ -106,7 +123,7 @@ function* batchesByContexts(infos: DicomFileInfo[]): Generator<DicomFileInfo[]> 
 }
 
 export async function importCommand(paths: string[], config: HilumConfig): Promise<number> {
-  const { index, ingest } = await openArchive(config, silentLogger);
+  const { index, store, ingest } = await openArchive(config, silentLogger);
   const files = await collectFiles(paths);
   const bar = new ProgressBar("Importing", files.length);
   const refused: Refused[] = [];
@@ -114,17 +131,24 @@ export async function importCommand(paths: string[], config: HilumConfig): Promi
   let done = 0;
   for (const path of files) {
     try {
-      const object = await receivedFromFile(path);
-      const result = await ingest.ingest({ object, source: { kind: "import", actor: path, callingAeTitle: "" } });
+      const object = await receivedFromFile(path, store);
+      const result = await ingest.ingest({
+        object,
+        source: { kind: "import", actor: path, callingAeTitle: "" },
+      });
       counts[result.outcome]++;
     } catch (err) {
-      const reason = err instanceof IngestRefusal ? `${statusName(err.status)}: ${err.message}` : `not DICOM or unreadable: ${(err as Error).message}`;
+      const reason =
+        err instanceof IngestRefusal
+          ? `${statusName(err.status)}: ${err.message}`
+          : `not DICOM or unreadable: ${(err as Error).message}`;
       refused.push({ path, reason });
     }
     bar.update(++done);
   }
   const seconds = bar.finish();
   await ingest.idle();
+  await store.close();
   index.close();
   console.log(
     `Imported ${counts.stored} new, ${counts.replaced} replaced, ${counts.duplicate} already present, ${refused.length} refused — ${files.length} files in ${seconds.toFixed(1)} s into ${config.dataDir}`,
@@ -157,8 +181,16 @@ export async function findCommand(
   await association.release();
   const rows = result.matches.map(formatMatch);
   if (json) console.log(JSON.stringify(rows, null, 2));
-  else for (const row of rows) console.log(Object.entries(row).map(([k, v]) => `${k}=${v}`).join("  "));
-  console.error(`${rows.length} match(es); final status ${statusName(result.status)}${result.errorComment ? `: ${result.errorComment}` : ""}`);
+  else
+    for (const row of rows)
+      console.log(
+        Object.entries(row)
+          .map(([k, v]) => `${k}=${v}`)
+          .join("  "),
+      );
+  console.error(
+    `${rows.length} match(es); final status ${statusName(result.status)}${result.errorComment ? `: ${result.errorComment}` : ""}`,
+  );
   return result.status === 0 ? 0 : 1;
 }
 
@@ -173,12 +205,15 @@ export async function moveCommand(
   const peer = parsePeer(target);
   const association = await openAssociation(peer, [proposeQuery(model, "MOVE")], { callingAeTitle });
   const result = await move(association, model, level, keys, destination, (p) =>
-    process.stderr.write(`moving: ${p.completed ?? 0} done, ${p.failed ?? 0} failed, ${p.remaining ?? "?"} remaining\n`),
+    process.stderr.write(
+      `moving: ${p.completed ?? 0} done, ${p.failed ?? 0} failed, ${p.remaining ?? "?"} remaining\n`,
+    ),
   );
   await association.release();
   console.log(
     `C-MOVE to ${destination}: ${statusName(result.status)} — ${result.completed ?? 0} completed, ${result.failed ?? 0} failed, ${result.warning ?? 0} warnings`,
   );
-  if (result.failedSopInstanceUids.length > 0) console.log(`Failed: ${result.failedSopInstanceUids.join(", ")}`);
+  if (result.failedSopInstanceUids.length > 0)
+    console.log(`Failed: ${result.failedSopInstanceUids.join(", ")}`);
   return result.status === 0 ? 0 : 1;
 }

@@ -40,8 +40,19 @@ export async function openArchive(config: HilumConfig, log: Logger) {
   const store = new FilesystemStore(join(config.dataDir, "archive"));
   await store.init();
   const recovered = await store.recover((key) => index.hasStorageKey(key));
-  if (recovered.published + recovered.discarded > 0) log.info(recovered, "archive staging recovered after an unclean stop");
-  const ingest = new IngestPipeline({ store, index, log: log.child({ component: "ingest" }), duplicates: config.storage.duplicates });
+  const ingest = new IngestPipeline({
+    store,
+    index,
+    log: log.child({ component: "ingest" }),
+    duplicates: config.storage.duplicates,
+  });
+  const reindexed = await ingest.reindex(recovered.unindexed);
+  if (recovered.published + recovered.discarded + recovered.unindexed.length > 0) {
+    log.warn(
+      { published: recovered.published, discarded: recovered.discarded, reindexed },
+      "archive staging recovered after an unclean stop",
+    );
+  }
   return { index, store, ingest };
 }
 
@@ -53,14 +64,13 @@ export async function startNode(config: HilumConfig, log: Logger): Promise<Hilum
     [CommandField.CEchoRq, echoService],
     [
       CommandField.CStoreRq,
-      storeService(ingest, {
-        spillAbove: config.storage.spillAboveMiB * 1024 * 1024,
-        keepHead: 1024 * 1024,
-        spillPath: () => store.spillPath(),
-      }),
+      storeService(ingest, store, { keepInMemory: config.storage.keepInMemoryMiB * 1024 * 1024 }),
     ],
     [CommandField.CFindRq, findService(index)],
-    [CommandField.CMoveRq, moveService({ index, store, aeTitle: config.aeTitle, peers, log: log.child({ component: "move" }) })],
+    [
+      CommandField.CMoveRq,
+      moveService({ index, store, aeTitle: config.aeTitle, peers, log: log.child({ component: "move" }) }),
+    ],
     [CommandField.CGetRq, getService({ index, store })],
   ]);
   const server = new DicomServer({
@@ -68,7 +78,10 @@ export async function startNode(config: HilumConfig, log: Logger): Promise<Hilum
     host: config.dicom.bind,
     maxAssociations: config.dicom.maxAssociations,
     limits: { ...DEFAULT_LIMITS, maxPduLength: config.dicom.maxPduLength },
-    timeouts: { artimMs: config.dicom.artimTimeoutSeconds * 1000, idleMs: config.dicom.idleTimeoutSeconds * 1000 },
+    timeouts: {
+      artimMs: config.dicom.artimTimeoutSeconds * 1000,
+      idleMs: config.dicom.idleTimeoutSeconds * 1000,
+    },
     capabilities: scpCapabilities({
       aeTitle: config.aeTitle,
       checkCalledAeTitle: config.dicom.checkCalledAeTitle,
@@ -128,6 +141,7 @@ export async function startNode(config: HilumConfig, log: Logger): Promise<Hilum
       await web.app.close();
       await server.close();
       await ingest.idle();
+      await store.close();
       index.close();
     },
   };

@@ -10,11 +10,11 @@ function dbPath(): string {
 }
 
 describe("openIndex", () => {
-  it("runs with WAL, synchronous=FULL and foreign keys on", () => {
+  it("runs with WAL, synchronous=NORMAL (durability through sync()) and foreign keys on", () => {
     const index = openIndex(dbPath());
     expect(index.settings()).toEqual({
       journalMode: "wal",
-      synchronous: 2,
+      synchronous: 1,
       foreignKeys: true,
       busyTimeoutMs: 5000,
       schemaVersion: LATEST_VERSION,

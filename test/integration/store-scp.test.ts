@@ -71,16 +71,21 @@ describe("C-STORE SCP, driven by DCMTK storescu", () => {
 
   it("knows why storescu cannot send the rest (the list above stays true)", async () => {
     for (const name of STORESCU_CANNOT_SEND) {
-      const result = await storescu(hilum.target, [join(PYDICOM_TEST_FILES, name)], { proposeTs: "as-stored" }).catch(
-        (err: Error) => ({ code: -1, stderr: err.message }),
-      );
+      const result = await storescu(hilum.target, [join(PYDICOM_TEST_FILES, name)], {
+        proposeTs: "as-stored",
+      }).catch((err: Error) => ({ code: -1, stderr: err.message }));
       expect(result.code, name).not.toBe(0);
       expect(result.stderr, name).not.toContain("Received Store Response");
     }
   });
 
   it("stores a generated 300-slice CT series byte for byte and indexes every slice", async () => {
-    const series = await cachedCtSeries({ slices: 300, patientName: "Store^Series", patientId: "STORE300", seed: "store-300" });
+    const series = await cachedCtSeries({
+      slices: 300,
+      patientName: "Store^Series",
+      patientId: "STORE300",
+      seed: "store-300",
+    });
     const before = hilum.node.index.counts().instances;
     const result = await storescu(hilum.target, series.files);
     expect(result.code, result.stderr).toBe(0);

@@ -32,5 +32,10 @@ export async function archived(node: HilumNode, sopInstanceUid: string): Promise
     throw new Error(`archived object of ${sopInstanceUid} does not match its checksum`);
   }
   const header = readPart10Header(bytes);
-  return { bytes, dataset: bytes.subarray(header.datasetOffset), transferSyntaxUid: header.transferSyntaxUid, sha256 };
+  return {
+    bytes,
+    dataset: bytes.subarray(header.datasetOffset),
+    transferSyntaxUid: header.transferSyntaxUid,
+    sha256,
+  };
 }

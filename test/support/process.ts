@@ -175,6 +175,7 @@ export function spawnService(
 
   async function stop(graceMs = 5000): Promise<ExitInfo> {
     if (exitInfo === undefined) {
+      child.ref(); // a caller awaiting the exit must keep the event loop alive until it comes
       signalTracked(entry, "SIGTERM");
       const timer = setTimeout(() => signalTracked(entry, "SIGKILL"), graceMs);
       await exited;

@@ -1,26 +1,37 @@
-import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { sha256File } from "./checksum.js";
-import { type ObjectStore, type RecoveryReport, type StageSource, type StagedObject, assertKey } from "./object-store.js";
+import { type ObjectStore, type RecoveryReport, type StagedObject, assertKey } from "./object-store.js";
+import { StagingFile } from "./staging-file.js";
 
 /**
  * A folder of content-addressed objects: `objects/ab/<sha256>`. Paths come only from the hash,
- * never from UIDs or names. New objects are written and fsynced in `staging/` as
- * `<key>.<nonce>`; a batch is sealed by one fsync of the staging folder, indexed, then renamed
- * into place. If the process dies between the index commit and the rename, `recover` finds the
- * staged file by its key, checks its hash and moves it.
+ * never from UIDs or names. New objects stream into `staging/<uuid>.part`, are fsynced and
+ * renamed `<key>.<nonce>` (complete), a batch is sealed by one fsync of the staging folder and
+ * indexed, and once the index rows are durable the objects are renamed into place. After a crash
+ * or power loss, `recover` checks each staged file against its key: complete ones are published or
+ * handed back for re-indexing, anything else (a transfer cut short) is dropped.
  */
 export class FilesystemStore implements ObjectStore {
   readonly objectsDir: string;
   readonly stagingDir: string;
   private readonly knownDirs = new Set<string>();
+  /** Finished objects not yet published, by key: readers find them here in the meantime. */
+  private readonly staged = new Map<string, string>();
+  /** The staging folder stays open: every batch syncs it. */
+  private stagingHandle?: Promise<FileHandle>;
 
   constructor(readonly root: string) {
     this.objectsDir = join(root, "objects");
     this.stagingDir = join(root, "staging");
+  }
+
+  async close(): Promise<void> {
+    const handle = this.stagingHandle;
+    this.stagingHandle = undefined;
+    if (handle) await (await handle).close();
   }
 
   async init(): Promise<void> {
@@ -28,39 +39,19 @@ export class FilesystemStore implements ObjectStore {
     await mkdir(this.stagingDir, { recursive: true });
   }
 
-  /** A fresh path in staging for an object whose key is not known yet (large instances spill here). */
-  spillPath(): string {
-    return join(this.stagingDir, `spill-${randomUUID()}.part`);
-  }
-
   pathOf(key: string): string {
     assertKey(key);
     return join(this.objectsDir, key.slice(0, 2), key);
   }
 
-  async stage(key: string, source: StageSource): Promise<StagedObject> {
-    assertKey(key);
-    const path = join(this.stagingDir, `${key}.${randomUUID()}`);
-    if ("spillPath" in source) {
-      await syncFile(source.spillPath);
-      await rename(source.spillPath, path);
-      return { key, path };
-    }
-    const handle = await open(path, "w");
-    try {
-      await handle.writev(source.chunks);
-      await handle.sync();
-    } catch (err) {
-      await handle.close();
-      await rm(path, { force: true });
-      throw err;
-    }
-    await handle.close();
-    return { key, path };
+  createStaging(): StagingFile {
+    return new StagingFile(this.stagingDir, (object) => this.staged.set(object.key, object.path));
   }
 
   async seal(objects: StagedObject[]): Promise<void> {
-    if (objects.length > 0) await syncDir(this.stagingDir);
+    if (objects.length === 0) return;
+    this.stagingHandle ??= open(this.stagingDir, "r");
+    await (await this.stagingHandle).sync();
   }
 
   async publish(objects: StagedObject[]): Promise<void> {
@@ -69,12 +60,18 @@ export class FilesystemStore implements ObjectStore {
         const target = this.pathOf(object.key);
         await this.ensureDir(target.slice(0, target.length - object.key.length - 1));
         await rename(object.path, target);
+        this.forget(object);
       }),
     );
   }
 
   async discard(objects: StagedObject[]): Promise<void> {
     await Promise.all(objects.map((o) => rm(o.path, { force: true })));
+    for (const object of objects) this.forget(object);
+  }
+
+  private forget(object: StagedObject): void {
+    if (this.staged.get(object.key) === object.path) this.staged.delete(object.key);
   }
 
   async read(key: string): Promise<Buffer> {
@@ -98,32 +95,36 @@ export class FilesystemStore implements ObjectStore {
     await rm(this.pathOf(key), { force: true });
   }
 
-  /** The published path, or the staged one during the instant between index commit and rename. */
+  /** The published path, or the staged one while the object waits for its index row to be durable. */
   async locate(key: string): Promise<string> {
+    const staged = this.staged.get(key);
+    if (staged) return staged;
     const path = this.pathOf(key);
-    try {
-      await stat(path);
-      return path;
-    } catch {
-      const staged = (await readdir(this.stagingDir)).find((name) => name.startsWith(`${key}.`));
-      if (staged) return join(this.stagingDir, staged);
-      throw Object.assign(new Error(`archive object ${key} is missing`), { code: "ENOENT" });
-    }
+    if (await exists(path)) return path;
+    const late = this.staged.get(key);
+    if (late) return late;
+    throw Object.assign(new Error(`archive object ${key} is missing`), { code: "ENOENT" });
   }
 
   async recover(isIndexed: (key: string) => boolean): Promise<RecoveryReport> {
-    const report: RecoveryReport = { published: 0, discarded: 0 };
+    const report: RecoveryReport = { published: 0, discarded: 0, unindexed: [] };
     for (const name of await readdir(this.stagingDir)) {
       const path = join(this.stagingDir, name);
       const key = name.split(".")[0] ?? "";
-      if (/^[0-9a-f]{64}$/.test(key) && isIndexed(key) && (await sha256File(path)) === key) {
-        if (await exists(this.pathOf(key))) await unlink(path);
-        else await this.publish([{ key, path }]);
+      const complete = /^[0-9a-f]{64}$/.test(key) && (await sha256File(path)) === key;
+      if (!complete) {
+        await rm(path, { force: true });
+        report.discarded++;
+      } else if (!isIndexed(key)) {
+        this.staged.set(key, path);
+        report.unindexed.push({ key, path });
+      } else if (await exists(this.pathOf(key))) {
+        await unlink(path);
+        report.discarded++;
+      } else {
+        await this.publish([{ key, path }]);
         report.published++;
-        continue;
       }
-      await rm(path, { force: true });
-      report.discarded++;
     }
     return report;
   }
@@ -132,24 +133,6 @@ export class FilesystemStore implements ObjectStore {
     if (this.knownDirs.has(dir)) return;
     await mkdir(dir, { recursive: true });
     this.knownDirs.add(dir);
-  }
-}
-
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, "r+");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

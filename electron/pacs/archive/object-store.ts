@@ -1,13 +1,14 @@
 import type { Readable } from "node:stream";
 
 /**
- * The archive's storage interface: opaque keys to immutable objects. Ingest stages bytes and
- * commits them in batches; tiers (a second folder, a cloud DICOMweb archive) implement the same.
+ * The archive's storage interface: opaque keys to immutable objects. Ingest streams bytes into
+ * staging while they arrive and commits them in batches; tiers (a second folder, a cloud DICOMweb
+ * archive) implement the same.
  */
 export interface ObjectStore {
-  /** Writes a complete object to staging and makes it durable there (fsync); not yet visible. */
-  stage(key: string, data: StageSource): Promise<StagedObject>;
-  /** Makes staged objects durable as a batch (one directory sync), before the index commit. */
+  /** Starts a new object in staging; it gets its key when finished. */
+  createStaging(): StagingWriter;
+  /** Makes finished objects' names durable as a batch (one directory sync), before the index commit. */
   seal(objects: StagedObject[]): Promise<void>;
   /** Moves sealed objects into place after the index commit; a crash before this is repaired by `recover`. */
   publish(objects: StagedObject[]): Promise<void>;
@@ -17,12 +18,27 @@ export interface ObjectStore {
   open(key: string, range?: { start: number; end?: number }): Promise<Readable>;
   stat(key: string): Promise<{ size: number } | undefined>;
   delete(key: string): Promise<void>;
-  /** Startup repair: publishes staged objects the index knows, drops the rest. */
+  /**
+   * Startup repair of staging: publishes complete objects the index knows, drops incomplete or
+   * corrupt ones, and returns complete ones the index lost (a power loss can drop the last
+   * commits) for re-indexing.
+   */
   recover(isIndexed: (key: string) => boolean): Promise<RecoveryReport>;
 }
 
-/** Either the whole object as chunks in memory, or a spill file already holding it. */
-export type StageSource = { chunks: Buffer[] } | { spillPath: string };
+/** One object being written into staging, in order, while it arrives. */
+export interface StagingWriter {
+  /** Where the bytes are going; readable once `flush` resolves. */
+  readonly path: string;
+  /** Queues a chunk; returns a promise when the caller should wait for the disk (backpressure). */
+  write(chunk: Buffer): Promise<void> | undefined;
+  /** Resolves when every queued chunk is written (not yet synced); rejects with the first write error. */
+  flush(): Promise<void>;
+  /** Syncs the object and names it by its key; it is then ready to be sealed. */
+  finish(key: string): Promise<StagedObject>;
+  /** Drops the object (refused, aborted association); never throws. */
+  abort(): Promise<void>;
+}
 
 export interface StagedObject {
   key: string;
@@ -32,6 +48,8 @@ export interface StagedObject {
 export interface RecoveryReport {
   published: number;
   discarded: number;
+  /** Complete, checksum-verified staged objects without an index row. */
+  unindexed: StagedObject[];
 }
 
 /** Content keys are lowercase SHA-256 hex; nothing else may name a file in the archive. */

@@ -22,7 +22,12 @@ export const TRANSCODABLE = new Set<string>([
   "1.2.840.10008.1.2.4.203",
 ]);
 
-const LOSSY_TARGETS = new Set(["1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.203"]);
+const LOSSY_TARGETS = new Set([
+  "1.2.840.10008.1.2.4.50",
+  "1.2.840.10008.1.2.4.81",
+  "1.2.840.10008.1.2.4.91",
+  "1.2.840.10008.1.2.4.203",
+]);
 
 export class TranscodeError extends Error {
   override name = "TranscodeError";

@@ -6,7 +6,10 @@ export const aeTitle = z
   .trim()
   .min(1, "AE title is empty")
   .max(16, "AE title is longer than 16 characters")
-  .regex(/^[\x20-\x5b\x5d-\x7e]+$/, "AE title holds a character outside the DICOM default repertoire or a backslash");
+  .regex(
+    /^[\x20-\x5b\x5d-\x7e]+$/,
+    "AE title holds a character outside the DICOM default repertoire or a backslash",
+  );
 
 const port = z.number().int().min(0).max(65535);
 
@@ -45,8 +48,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Same SOP Instance UID with different bytes: replace (audited), keep the first, or refuse. */
       duplicates: z.enum(["replace", "keep", "reject"]).default("replace"),
-      /** Instances larger than this stream to disk while they arrive instead of being held in memory. */
-      spillAboveMiB: z.number().positive().max(1024).default(8),
+      /** Instances up to this size are validated from memory; larger ones are read back from disk (memory stays bounded). */
+      keepInMemoryMiB: z.number().positive().max(1024).default(8),
     })
     .prefault({}),
   log: z

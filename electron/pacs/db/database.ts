@@ -1,3 +1,4 @@
+import { type FileHandle, open } from "node:fs/promises";
 import Database from "better-sqlite3";
 import { AuditLog } from "./audit.js";
 import { IndexWriter, type CommitResult, type DeletedInstance } from "./commit.js";
@@ -62,6 +63,8 @@ export interface Index {
    * objects commit together (nested index calls become savepoints). Rolls back if fn throws.
    */
   transaction<T>(fn: () => T): T;
+  /** Durability barrier: resolves once every commit made before the call would survive a power loss. */
+  sync(): Promise<void>;
   findInstance(sopInstanceUid: string): StoredInstance | undefined;
   /** Whether any instance is stored under this key (archive recovery and the scrubber ask). */
   hasStorageKey(storageKey: string): boolean;
@@ -124,13 +127,16 @@ function migrate(db: Database.Database, path: string, readonly: boolean): void {
 }
 
 /**
- * WAL with synchronous=FULL: WAL alone (synchronous=NORMAL) keeps the database consistent after a power
- * loss but may lose the last commits, and an acknowledged instance must not be lost. FULL syncs the WAL
- * on every commit.
+ * WAL with synchronous=NORMAL: a commit is atomic and survives a crash of the process at once, and
+ * stays consistent after a power loss, which may only drop the last commits. The archive makes that
+ * safe: an instance is acknowledged once its file is fsynced in staging and its row committed, and
+ * the file stays in staging until `sync()` has made the row durable — so after a power loss,
+ * startup recovery re-indexes any staged object whose row did not survive. This keeps the WAL
+ * fsync off the acknowledgement path and off the event loop.
  */
 function configure(db: Database.Database, readonly: boolean): void {
   if (!readonly) db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
+  db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma(`cache_size = -${CACHE_KIB}`);
@@ -156,6 +162,8 @@ class SqliteIndex implements Index {
   private readonly writer: IndexWriter;
   private readonly commitTransaction;
   private readonly deleteTransaction;
+  private walHandle?: FileHandle;
+  private dbHandle?: FileHandle;
 
   constructor(
     private readonly db: Database.Database,
@@ -172,6 +180,22 @@ class SqliteIndex implements Index {
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  async sync(): Promise<void> {
+    const handle = await this.durabilityHandle();
+    await handle.sync();
+  }
+
+  /** The WAL file while it exists (commits live there until checkpointed), else the database file. */
+  private async durabilityHandle(): Promise<FileHandle> {
+    if (this.walHandle) return this.walHandle;
+    try {
+      this.walHandle = await open(`${this.path}-wal`, "r");
+      return this.walHandle;
+    } catch {
+      return (this.dbHandle ??= await open(this.path, "r"));
+    }
   }
 
   findInstance(sopInstanceUid: string): StoredInstance | undefined {
@@ -221,6 +245,8 @@ class SqliteIndex implements Index {
 
   /** PRAGMA optimize refreshes the planner statistics that the queries of this session showed to matter. */
   close(): void {
+    void this.walHandle?.close().catch(() => undefined);
+    void this.dbHandle?.close().catch(() => undefined);
     if (!this.db.readonly) this.db.pragma("optimize");
     this.db.close();
   }

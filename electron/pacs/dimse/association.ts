@@ -1,6 +1,13 @@
 import type { Socket } from "node:net";
 import type { Logger } from "../core/logger.js";
-import { type Command, CommandError, CommandField, decodeCommand, encodeCommand, hasDataset } from "./command.js";
+import {
+  type Command,
+  CommandError,
+  CommandField,
+  decodeCommand,
+  encodeCommand,
+  hasDataset,
+} from "./command.js";
 import type { AssociationInfo, PresentationContext } from "./context.js";
 import {
   type Abort,
@@ -207,9 +214,9 @@ export class Association {
     return Promise.all([sent, done])
       .then(([, rsp]) => rsp)
       .finally(() => {
-      this.inFlight--;
-      this.touch();
-    });
+        this.inFlight--;
+        this.touch();
+      });
   }
 
   /** Sends one message (command, then dataset), never interleaved with another. */
@@ -243,7 +250,13 @@ export class Association {
     return Math.max(max - 6, 1);
   }
 
-  private async writePdvs(contextId: number, command: boolean, data: Buffer, fragment: number, lastChunk: boolean) {
+  private async writePdvs(
+    contextId: number,
+    command: boolean,
+    data: Buffer,
+    fragment: number,
+    lastChunk: boolean,
+  ) {
     if (this.state !== "established" && this.state !== "releasing") {
       throw new AssociationAborted(`association is ${this.state}`);
     }
@@ -436,7 +449,8 @@ export class Association {
   }
 
   private startMessage(context: PresentationContext, pdv: Pdv): PartialMessage {
-    if (!pdv.command) throw new PduError("dataset fragment before any command", AbortReason.UnexpectedPduParameter);
+    if (!pdv.command)
+      throw new PduError("dataset fragment before any command", AbortReason.UnexpectedPduParameter);
     this.partial = { context, commandChunks: [], commandLength: 0, dataChunks: [], dataLength: 0 };
     return this.partial;
   }
@@ -468,7 +482,8 @@ export class Association {
     if (partial.sink) return this.sinkFragment(partial, pdv);
     partial.dataChunks.push(pdv.data);
     partial.dataLength += pdv.data.length;
-    if (partial.dataLength > this.limits.maxBufferedDataset) throw new PduError("dataset too long for this message");
+    if (partial.dataLength > this.limits.maxBufferedDataset)
+      throw new PduError("dataset too long for this message");
     return pdv.last ? this.complete(partial) : undefined;
   }
 
@@ -490,7 +505,8 @@ export class Association {
       this.dispatchResponse(message);
       return undefined;
     }
-    if (!this.handlers.onRequest) throw new PduError("request received where none is served", AbortReason.UnexpectedPdu);
+    if (!this.handlers.onRequest)
+      throw new PduError("request received where none is served", AbortReason.UnexpectedPdu);
     if (command.commandField !== CommandField.CCancelRq) this.inFlight++;
     this.handlers.onRequest(message);
     return undefined;
@@ -505,7 +521,8 @@ export class Association {
   private dispatchResponse(message: InboundMessage): void {
     const id = message.command.messageIdBeingRespondedTo;
     const pending = id === undefined ? undefined : this.pending.get(id);
-    if (!pending) throw new PduError(`response to unknown message ID ${id}`, AbortReason.UnexpectedPduParameter);
+    if (!pending)
+      throw new PduError(`response to unknown message ID ${id}`, AbortReason.UnexpectedPduParameter);
     if (statusCategory(message.command.status ?? 0) === "pending") {
       pending.onResponse(message);
       return;

@@ -34,7 +34,8 @@ export function scpCapabilities(options: CapabilityOptions): AcceptorCapabilitie
   return {
     aeTitle: options.aeTitle,
     checkCalledAeTitle: options.checkCalledAeTitle,
-    isCallerAllowed: (calling) => options.allowUnknownCallers || new Set(options.knownAeTitles()).has(calling),
+    isCallerAllowed: (calling) =>
+      options.allowUnknownCallers || new Set(options.knownAeTitles()).has(calling),
     transferSyntaxesFor(abstractSyntax) {
       if (abstractSyntax === VERIFICATION_SOP_CLASS || qr.has(abstractSyntax)) {
         return { order: "ours", syntaxes: QUERY_SYNTAXES };
@@ -44,7 +45,8 @@ export function scpCapabilities(options: CapabilityOptions): AcceptorCapabilitie
       }
       return undefined;
     },
-    acceptsReversedRole: (abstractSyntax) => isStorageSopClass(abstractSyntax, options.extraStorageSopClasses),
+    acceptsReversedRole: (abstractSyntax) =>
+      isStorageSopClass(abstractSyntax, options.extraStorageSopClasses),
     maxPduLength: options.maxPduLength,
     implementationClassUid: IMPLEMENTATION_CLASS_UID,
     implementationVersionName: IMPLEMENTATION_VERSION_NAME,

@@ -109,11 +109,15 @@ function decodeValue(value: Buffer, vr: Vr): string | number | number[] {
       return value.readUInt32LE(0);
     case "AT": {
       const tags: number[] = [];
-      for (let i = 0; i + 4 <= value.length; i += 4) tags.push(value.readUInt16LE(i) * 0x10000 + value.readUInt16LE(i + 2));
+      for (let i = 0; i + 4 <= value.length; i += 4)
+        tags.push(value.readUInt16LE(i) * 0x10000 + value.readUInt16LE(i + 2));
       return tags;
     }
     default:
-      return value.toString("latin1").replace(/[\0 ]+$/, "").trimStart();
+      return value
+        .toString("latin1")
+        .replace(/[\0 ]+$/, "")
+        .trimStart();
   }
 }
 

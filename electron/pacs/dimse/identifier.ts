@@ -26,18 +26,26 @@ export interface ParsedIdentifier {
 
 /** Decodes a C-FIND/MOVE/GET identifier into query keys (text decoded with its Specific Character Set). */
 export function parseIdentifier(bytes: Buffer | undefined, transferSyntaxUid: string): ParsedIdentifier {
-  if (!bytes) throw new IdentifierError(Status.FindIdentifierDoesNotMatchSopClass, "request has no identifier");
+  if (!bytes)
+    throw new IdentifierError(Status.FindIdentifierDoesNotMatchSopClass, "request has no identifier");
   let dataset: DataSet;
   try {
     dataset = parseDataset(bytes, { transferSyntaxUid });
   } catch (err) {
     if (err instanceof DicomParseError) {
-      throw new IdentifierError(Status.FindIdentifierDoesNotMatchSopClass, `identifier cannot be parsed: ${err.message}`);
+      throw new IdentifierError(
+        Status.FindIdentifierDoesNotMatchSopClass,
+        `identifier cannot be parsed: ${err.message}`,
+      );
     }
     throw err;
   }
   const level = dataset.string(tags.QueryRetrieveLevel);
-  if (!level) throw new IdentifierError(Status.FindIdentifierDoesNotMatchSopClass, "identifier has no Query/Retrieve Level");
+  if (!level)
+    throw new IdentifierError(
+      Status.FindIdentifierDoesNotMatchSopClass,
+      "identifier has no Query/Retrieve Level",
+    );
   return { level, keys: keysOf(dataset), charsets: dataset.charsets, dataset };
 }
 
@@ -63,7 +71,11 @@ function keysOf(dataset: DataSet): QueryKey[] {
  * Encodes one match as a response identifier: in the requester's character set when every value
  * fits it, else in UTF-8 (ISO_IR 192), always naming the set used.
  */
-export function encodeMatch(match: FindMatch, transferSyntaxUid: string, requestedCharsets: string[]): Buffer {
+export function encodeMatch(
+  match: FindMatch,
+  transferSyntaxUid: string,
+  requestedCharsets: string[],
+): Buffer {
   const charset = chooseCharset(match, requestedCharsets);
   const elements: WritableElement[] = [];
   if (charset) elements.push({ tag: tags.SpecificCharacterSet, vr: "CS", value: charset });
@@ -71,7 +83,10 @@ export function encodeMatch(match: FindMatch, transferSyntaxUid: string, request
     if (tag === tags.SpecificCharacterSet) continue;
     elements.push(toWritable(tag, value));
   }
-  const syntax = transferSyntaxUid === TransferSyntaxUid.DeflatedExplicitVRLittleEndian ? TransferSyntaxUid.ExplicitVRLittleEndian : transferSyntaxUid;
+  const syntax =
+    transferSyntaxUid === TransferSyntaxUid.DeflatedExplicitVRLittleEndian
+      ? TransferSyntaxUid.ExplicitVRLittleEndian
+      : transferSyntaxUid;
   return encodeDataset(elements, { transferSyntaxUid: syntax, charset: charset ?? "ISO_IR 6" });
 }
 
@@ -85,7 +100,8 @@ function toWritable(tag: number, value: ReturnValue): WritableElement {
 
 function chooseCharset(match: FindMatch, requested: string[]): string | undefined {
   const texts = collectText(match);
-  if (texts.every((t) => /^[\x00-\x7f]*$/.test(t))) return requested.length > 0 ? requested.join("\\") : undefined;
+  if (texts.every((t) => /^[\x00-\x7f]*$/.test(t)))
+    return requested.length > 0 ? requested.join("\\") : undefined;
   if (requested.length > 0 && requested[0] !== "ISO_IR 192") {
     try {
       for (const text of texts) encodeText(text, requested);

@@ -24,7 +24,9 @@ export interface AcceptorCapabilities {
    * For an abstract syntax we serve: either "as-proposed" (take the first proposed syntax we know,
    * which is how storage keeps what the sender chose), or our own order of preference.
    */
-  transferSyntaxesFor(abstractSyntax: string): { order: "as-proposed" | "ours"; syntaxes: readonly string[] } | undefined;
+  transferSyntaxesFor(
+    abstractSyntax: string,
+  ): { order: "as-proposed" | "ours"; syntaxes: readonly string[] } | undefined;
   /** Abstract syntaxes for which we accept the requestor acting as SCP (C-GET's returned C-STOREs). */
   acceptsReversedRole(abstractSyntax: string): boolean;
   maxPduLength: number;

@@ -27,7 +27,11 @@ export const AbortSource = { ServiceUser: 0, ServiceProvider: 2 } as const;
 
 /** A-ASSOCIATE-RJ result/source/reason, PS3.8 Table 9-21. */
 export const RejectResult = { Permanent: 1, Transient: 2 } as const;
-export const RejectSource = { ServiceUser: 1, ServiceProviderAcse: 2, ServiceProviderPresentation: 3 } as const;
+export const RejectSource = {
+  ServiceUser: 1,
+  ServiceProviderAcse: 2,
+  ServiceProviderPresentation: 3,
+} as const;
 export const RejectReason = {
   NoReasonGiven: 1,
   ApplicationContextNotSupported: 2,
@@ -231,7 +235,8 @@ function decodeUid(raw: Buffer, what: string): string {
 }
 
 function decodeAssociate(body: Buffer, contextItemType: number) {
-  if (body.length < 68) throw new PduError(`A-ASSOCIATE PDU is ${body.length} bytes, shorter than its header`);
+  if (body.length < 68)
+    throw new PduError(`A-ASSOCIATE PDU is ${body.length} bytes, shorter than its header`);
   const protocolVersion = body.readUInt16BE(0);
   const calledAeTitle = decodeAeTitle(body.subarray(4, 20), "called");
   const callingAeTitle = decodeAeTitle(body.subarray(20, 36), "calling");
@@ -270,7 +275,8 @@ function decodeProposedContext(data: Buffer): ProposedContext {
   const transferSyntaxes: string[] = [];
   for (const sub of items(data.subarray(4), "presentation context")) {
     if (sub.type === ItemType.AbstractSyntax) abstractSyntax = decodeUid(sub.data, "abstract syntax");
-    else if (sub.type === ItemType.TransferSyntax) transferSyntaxes.push(decodeUid(sub.data, "transfer syntax"));
+    else if (sub.type === ItemType.TransferSyntax)
+      transferSyntaxes.push(decodeUid(sub.data, "transfer syntax"));
     else throw new PduError(`unexpected sub-item 0x${sub.type.toString(16)} in presentation context`);
   }
   if (abstractSyntax === undefined) throw new PduError(`presentation context ${id} has no abstract syntax`);
@@ -384,7 +390,8 @@ function encodeUser(user: UserInformation): Buffer {
   const max = Buffer.alloc(4);
   max.writeUInt32BE(user.maxPduLength, 0);
   const subs = [item(ItemType.MaxLength, max)];
-  if (user.implementationClassUid) subs.push(item(ItemType.ImplementationClassUid, ascii(user.implementationClassUid)));
+  if (user.implementationClassUid)
+    subs.push(item(ItemType.ImplementationClassUid, ascii(user.implementationClassUid)));
   if (user.maxOperationsInvoked !== undefined) {
     const window = Buffer.alloc(4);
     window.writeUInt16BE(user.maxOperationsInvoked, 0);
@@ -417,12 +424,16 @@ function encodeAssociate(pdu: AssociateRq | AssociateAc): Buffer {
     for (const pc of pdu.contexts) {
       const subs = [item(ItemType.AbstractSyntax, ascii(pc.abstractSyntax))];
       for (const ts of pc.transferSyntaxes) subs.push(item(ItemType.TransferSyntax, ascii(ts)));
-      parts.push(item(ItemType.PresentationContextRq, Buffer.concat([Buffer.from([pc.id, 0, 0, 0]), ...subs])));
+      parts.push(
+        item(ItemType.PresentationContextRq, Buffer.concat([Buffer.from([pc.id, 0, 0, 0]), ...subs])),
+      );
     }
   } else {
     for (const pc of pdu.contexts) {
       const ts = item(ItemType.TransferSyntax, ascii(pc.transferSyntax));
-      parts.push(item(ItemType.PresentationContextAc, Buffer.concat([Buffer.from([pc.id, 0, pc.result, 0]), ts])));
+      parts.push(
+        item(ItemType.PresentationContextAc, Buffer.concat([Buffer.from([pc.id, 0, pc.result, 0]), ts])),
+      );
     }
   }
   parts.push(encodeUser(pdu.user));

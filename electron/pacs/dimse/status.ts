@@ -74,6 +74,7 @@ export function statusCategory(status: number): StatusCategory {
   if (status === 0x0000) return "success";
   if (status === 0xff00 || status === 0xff01) return "pending";
   if (status === 0xfe00) return "cancel";
-  if (status === 0x0001 || (status & 0xf000) === 0xb000 || status === 0x0107 || status === 0x0116) return "warning";
+  if (status === 0x0001 || (status & 0xf000) === 0xb000 || status === 0x0107 || status === 0x0116)
+    return "warning";
   return "failure";
 }

@@ -34,7 +34,9 @@ async function walk(dir: string, out: string[]): Promise<void> {
 export function dicomdirFiles(path: string): string[] {
   const bytes = readFileSync(path);
   const header = readPart10Header(bytes);
-  const dataset = parseDataset(bytes.subarray(header.datasetOffset), { transferSyntaxUid: header.transferSyntaxUid });
+  const dataset = parseDataset(bytes.subarray(header.datasetOffset), {
+    transferSyntaxUid: header.transferSyntaxUid,
+  });
   const root = dirname(path);
   const files: string[] = [];
   for (const record of dataset.items(tags.DirectoryRecordSequence)) {

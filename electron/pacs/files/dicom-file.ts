@@ -5,6 +5,7 @@ import { type DataSet, parseDataset } from "../dicom/dataset.js";
 import { type Part10Header, readPart10Header } from "../dicom/part10.js";
 import { fileMetaFor } from "../dimse/scp/store.js";
 import type { StoreItem } from "../dimse/scu/store.js";
+import type { ObjectStore } from "../archive/object-store.js";
 import type { ReceivedObject } from "../ingest/received-object.js";
 
 export interface DicomFileInfo {
@@ -36,7 +37,8 @@ export async function identifyFile(path: string): Promise<DicomFileInfo> {
     await handle.close();
   }
   const header = readPart10Header(head);
-  if (header.mediaStorageSopClassUid && header.mediaStorageSopInstanceUid) return identify(path, header, undefined);
+  if (header.mediaStorageSopClassUid && header.mediaStorageSopInstanceUid)
+    return identify(path, header, undefined);
   const dataset = parseDataset(head.subarray(header.datasetOffset), {
     transferSyntaxUid: header.transferSyntaxUid,
     stopAtPixelData: true,
@@ -57,13 +59,28 @@ export function fileStoreItem(info: DicomFileInfo): StoreItem {
  * A file from disk as the ingest pipeline takes it: the dataset exactly as in the file, behind
  * Hilum's own file meta header (so the same instance imported or received is the same object).
  */
-export async function receivedFromFile(path: string): Promise<ReceivedObject> {
+export async function receivedFromFile(path: string, store: ObjectStore): Promise<ReceivedObject> {
   const bytes = await readFile(path);
   const header = readPart10Header(bytes);
   const dataset = bytes.subarray(header.datasetOffset);
-  const parsed = parseDataset(dataset, { transferSyntaxUid: header.transferSyntaxUid, stopAtPixelData: true, skipValuesLongerThan: 65_536 });
+  const parsed = parseDataset(dataset, {
+    transferSyntaxUid: header.transferSyntaxUid,
+    stopAtPixelData: true,
+    skipValuesLongerThan: 65_536,
+  });
   const info = identify(path, header, parsed);
   const meta = fileMetaFor(info.sopClassUid, info.sopInstanceUid, header.transferSyntaxUid);
   const sha256 = createHash("sha256").update(meta).update(dataset).digest("hex");
-  return { transferSyntaxUid: header.transferSyntaxUid, meta, dataset: [dataset], datasetLength: dataset.length, sha256 };
+  const staging = store.createStaging();
+  staging.write(meta);
+  staging.write(dataset);
+  return {
+    transferSyntaxUid: header.transferSyntaxUid,
+    meta,
+    dataset: [dataset],
+    complete: true,
+    datasetLength: dataset.length,
+    sha256,
+    staging,
+  };
 }

@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import type { Logger } from "../core/logger.js";
 import type { DataSet } from "../dicom/dataset.js";
 import type { ObjectStore, StagedObject } from "../archive/object-store.js";
@@ -6,7 +5,8 @@ import type { Index } from "../db/database.js";
 import { type InstanceRecord, extractRecord } from "../db/records.js";
 import { Status } from "../dimse/status.js";
 import * as tags from "../../../shared/dicom/tags.js";
-import { readHeader } from "./header.js";
+import { readHeader, readStoredHeader } from "./header.js";
+import { Publisher } from "./publisher.js";
 import { type ReceivedObject, storedSize } from "./received-object.js";
 import { IngestRefusal, refusalFor } from "./refusal.js";
 
@@ -65,7 +65,11 @@ export class IngestPipeline {
   private committing?: Promise<void>;
   private readonly listeners: StoredListener[] = [];
 
-  constructor(private readonly options: IngestOptions) {}
+  private readonly publisher: Publisher;
+
+  constructor(private readonly options: IngestOptions) {
+    this.publisher = new Publisher(options.store, options.index, options.log);
+  }
 
   /** Later steps (routing, replication) subscribe here; they run after the acknowledgement. */
   onStored(listener: StoredListener): void {
@@ -73,24 +77,34 @@ export class IngestPipeline {
   }
 
   async ingest(request: IngestRequest): Promise<IngestResult> {
-    let header: DataSet;
     try {
-      header = readHeader(request.object);
+      return await this.admit(request);
     } catch (err) {
-      await this.dropSpill(request.object);
+      await request.object.staging.abort();
       throw refusalFor(err);
     }
+  }
+
+  /** validate → de-duplicate → persist+index (batched); anything thrown here leaves nothing behind. */
+  private async admit(request: IngestRequest): Promise<IngestResult> {
+    const header = await readHeader(request.object);
     const identity = this.validate(header, request);
     const existing = this.options.index.findInstance(identity.sopInstanceUid);
     if (existing && existing.sha256 === request.object.sha256) {
-      await this.dropSpill(request.object);
+      await request.object.staging.abort();
       this.audit(request, identity, "duplicate", "success");
       return { outcome: "duplicate", ...identity, storageKey: existing.storageKey };
     }
     if (existing && this.options.duplicates !== "replace") {
-      await this.dropSpill(request.object);
-      this.audit(request, identity, `duplicate-${this.options.duplicates}`, this.options.duplicates === "keep" ? "success" : "failure");
-      if (this.options.duplicates === "keep") return { outcome: "duplicate", ...identity, storageKey: existing.storageKey };
+      await request.object.staging.abort();
+      this.audit(
+        request,
+        identity,
+        `duplicate-${this.options.duplicates}`,
+        this.options.duplicates === "keep" ? "success" : "failure",
+      );
+      if (this.options.duplicates === "keep")
+        return { outcome: "duplicate", ...identity, storageKey: existing.storageKey };
       throw new IngestRefusal(
         Status.StoreErrorDuplicateRefused,
         `SOP instance ${identity.sopInstanceUid} already stored with different content`,
@@ -114,9 +128,13 @@ export class IngestPipeline {
     const sopClassUid = header.string(tags.SOPClassUID) ?? "";
     const studyInstanceUid = header.string(tags.StudyInstanceUID) ?? "";
     const seriesInstanceUid = header.string(tags.SeriesInstanceUID) ?? "";
-    if (!sopInstanceUid) throw new IngestRefusal(Status.StoreErrorMissingSopInstanceUid, "dataset has no SOP Instance UID");
+    if (!sopInstanceUid)
+      throw new IngestRefusal(Status.StoreErrorMissingSopInstanceUid, "dataset has no SOP Instance UID");
     if (!studyInstanceUid || !seriesInstanceUid) {
-      throw new IngestRefusal(Status.StoreErrorMissingSopInstanceUid, "dataset has no Study or Series Instance UID");
+      throw new IngestRefusal(
+        Status.StoreErrorMissingSopInstanceUid,
+        "dataset has no Study or Series Instance UID",
+      );
     }
     const expected = request.expected;
     if (expected && expected.sopInstanceUid !== sopInstanceUid) {
@@ -135,18 +153,17 @@ export class IngestPipeline {
   }
 
   private persist(request: IngestRequest, record: InstanceRecord): Promise<IngestResult> {
-    const object = request.object;
-    const source = object.spillPath ? { spillPath: object.spillPath } : { chunks: [object.meta, ...object.dataset] };
-    const staging = this.options.store.stage(object.sha256, source);
+    const staging = request.object.staging.finish(request.object.sha256);
     return new Promise((resolve, reject) => {
       this.queue.push({ request, record, staging, resolve, reject });
       this.drain();
     });
   }
 
-  /** Resolves when every object handed to the pipeline so far is committed or refused. */
+  /** Resolves when every object handed to the pipeline so far is committed or refused, and published. */
   async idle(): Promise<void> {
     while (this.committing) await this.committing;
+    await this.publisher.idle();
   }
 
   /** Group commit: whatever queued while the previous batch was committing goes in the next one. */
@@ -180,7 +197,13 @@ export class IngestPipeline {
         const results = index.commitInstances(ready.map((r) => r.job.record));
         ready.forEach(({ job }, i) => {
           const replaced = results[i]?.replaced;
-          this.audit(job.request, identityOf(job.record), replaced ? "store-replace" : "store", "success", replaced);
+          this.audit(
+            job.request,
+            identityOf(job.record),
+            replaced ? "store-replace" : "store",
+            "success",
+            replaced,
+          );
         });
         return results;
       });
@@ -190,14 +213,62 @@ export class IngestPipeline {
       for (const { job } of ready) job.reject(refusalFor(err));
       return;
     }
-    await store.publish(staged).catch((err: unknown) => log.error({ err }, "publishing staged objects failed; recovery will"));
     ready.forEach(({ job, staged: object }, i) => {
       const replaced = commits[i]?.replaced;
-      if (replaced && replaced.storageKey !== object.key) {
-        store.delete(replaced.storageKey).catch((err: unknown) => log.warn({ err }, "could not delete replaced object"));
-      }
-      job.resolve({ outcome: replaced ? "replaced" : "stored", ...identityOf(job.record), storageKey: object.key });
+      job.resolve({
+        outcome: replaced ? "replaced" : "stored",
+        ...identityOf(job.record),
+        storageKey: object.key,
+      });
     });
+    this.publisher.add(
+      ready.map(({ staged: object }, i) => {
+        const replaced = commits[i]?.replaced?.storageKey;
+        return { staged: object, obsolete: replaced !== object.key ? replaced : undefined };
+      }),
+    );
+  }
+
+  /**
+   * Re-indexes staged objects whose rows a power loss dropped (see FilesystemStore.recover): they
+   * were acknowledged, and their files are the truth.
+   */
+  async reindex(objects: StagedObject[]): Promise<number> {
+    let recovered = 0;
+    for (const object of objects) {
+      try {
+        const header = readStoredHeader(object.path);
+        const record = extractRecord(header.dataset, {
+          storageKey: object.key,
+          sha256: object.key,
+          size: header.size,
+          transferSyntaxUid: header.transferSyntaxUid,
+          callingAeTitle: "",
+          receivedAt: new Date().toISOString(),
+        });
+        this.options.index.transaction(() => {
+          this.options.index.commitInstances([record]);
+          this.options.index.audit.append({
+            actorType: "system",
+            actor: "recovery",
+            action: "store-recovered",
+            outcome: "success",
+            studyUid: record.study.studyInstanceUid,
+            seriesUid: record.series.seriesInstanceUid,
+            sopInstanceUid: record.instance.sopInstanceUid,
+          });
+        });
+        this.publisher.add([{ staged: object }]);
+        recovered++;
+      } catch (err) {
+        this.options.log.error(
+          { err, path: object.path },
+          "staged object could not be re-indexed; left in staging",
+        );
+      }
+    }
+    await this.publisher.idle();
+    return recovered;
   }
 
   private audit(
@@ -217,10 +288,6 @@ export class IngestPipeline {
       sopInstanceUid: identity.sopInstanceUid,
       detail: detail === undefined ? undefined : detail,
     });
-  }
-
-  private async dropSpill(object: ReceivedObject): Promise<void> {
-    if (object.spillPath) await rm(object.spillPath, { force: true });
   }
 }
 

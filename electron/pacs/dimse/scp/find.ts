@@ -14,7 +14,10 @@ export function findService(index: Index): ServiceHandler {
       const { context, dataset } = request.message;
       const model = queryModelOf(context.abstractSyntax);
       if (!model || model.operation !== "FIND") {
-        await request.respond({ status: Status.SopClassNotSupported, errorComment: "not a C-FIND information model" });
+        await request.respond({
+          status: Status.SopClassNotSupported,
+          errorComment: "not a C-FIND information model",
+        });
         return;
       }
       let matches;
@@ -22,7 +25,10 @@ export function findService(index: Index): ServiceHandler {
       try {
         const identifier = parseIdentifier(dataset, context.transferSyntax);
         if (!LEVELS.has(identifier.level)) {
-          throw new IdentifierError(Status.FindIdentifierDoesNotMatchSopClass, `unknown level ${identifier.level}`);
+          throw new IdentifierError(
+            Status.FindIdentifierDoesNotMatchSopClass,
+            `unknown level ${identifier.level}`,
+          );
         }
         charsets = identifier.charsets;
         matches = index.find({
@@ -52,7 +58,10 @@ export function findService(index: Index): ServiceHandler {
           await request.respond({ status: Status.Cancel });
           return;
         }
-        await request.respond({ status: Status.Pending }, encodeMatch(match, context.transferSyntax, charsets));
+        await request.respond(
+          { status: Status.Pending },
+          encodeMatch(match, context.transferSyntax, charsets),
+        );
       }
       await request.respond({ status: Status.Success });
     },

@@ -20,7 +20,12 @@ export function getService(deps: RetrieveDeps): ServiceHandler {
         throw err;
       }
       if (instances.length === 0) {
-        await request.respond({ status: Status.Success, completedSuboperations: 0, failedSuboperations: 0, warningSuboperations: 0 });
+        await request.respond({
+          status: Status.Success,
+          completedSuboperations: 0,
+          failedSuboperations: 0,
+          warningSuboperations: 0,
+        });
         return;
       }
       const result = await runRetrieve(

@@ -39,7 +39,12 @@ export function moveService(deps: MoveDeps): ServiceHandler {
       }
       const caller = request.association.info!.callingAeTitle;
       if (instances.length === 0) {
-        await request.respond({ status: Status.Success, completedSuboperations: 0, failedSuboperations: 0, warningSuboperations: 0 });
+        await request.respond({
+          status: Status.Success,
+          completedSuboperations: 0,
+          failedSuboperations: 0,
+          warningSuboperations: 0,
+        });
         return;
       }
       const result = await runRetrieve(
@@ -53,8 +58,17 @@ export function moveService(deps: MoveDeps): ServiceHandler {
               log: deps.log,
             });
           } catch (err) {
-            request.log.warn({ destination: destination.aeTitle, err: (err as Error).message }, "cannot reach move destination");
-            for (const item of items) onResult({ sopInstanceUid: item.sopInstanceUid, status: 0xa702, category: "failure", error: (err as Error).message });
+            request.log.warn(
+              { destination: destination.aeTitle, err: (err as Error).message },
+              "cannot reach move destination",
+            );
+            for (const item of items)
+              onResult({
+                sopInstanceUid: item.sopInstanceUid,
+                status: 0xa702,
+                category: "failure",
+                error: (err as Error).message,
+              });
             return;
           }
           try {
@@ -77,7 +91,12 @@ export function moveService(deps: MoveDeps): ServiceHandler {
         action: "retrieve-move",
         outcome: result.failed > 0 ? "failure" : "success",
         studyUid: instances[0]?.studyInstanceUid,
-        detail: { destination: destination.aeTitle, completed: result.completed, failed: result.failed, warning: result.warning },
+        detail: {
+          destination: destination.aeTitle,
+          completed: result.completed,
+          failed: result.failed,
+          warning: result.warning,
+        },
       });
       await finishRetrieve(request, result, request.message.context.transferSyntax);
     },

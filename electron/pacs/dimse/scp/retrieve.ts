@@ -28,10 +28,19 @@ export function archiveItems(store: ObjectStore, instances: RetrieveInstance[]):
 }
 
 /** Which instances a C-MOVE/C-GET identifier names, by the unique keys of its level (PS3.4 C.4.2.2.1). */
-export function matchRetrieve(index: Index, model: QueryModel, identifier: ParsedIdentifier): RetrieveInstance[] {
+export function matchRetrieve(
+  index: Index,
+  model: QueryModel,
+  identifier: ParsedIdentifier,
+): RetrieveInstance[] {
   const uids = (tag: number) => {
     const value = identifier.dataset.string(tag);
-    return value ? value.split("\\").map((v) => v.trim()).filter(Boolean) : [];
+    return value
+      ? value
+          .split("\\")
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : [];
   };
   const level = identifier.level;
   const patientId = identifier.dataset.string(tags.PatientID);
@@ -43,7 +52,10 @@ export function matchRetrieve(index: Index, model: QueryModel, identifier: Parse
     sopInstanceUids: uids(tags.SOPInstanceUID),
   };
   if (!hasUniqueKey(request) || (model === "STUDY_ROOT" && level === "PATIENT")) {
-    throw new IdentifierError(Status.MoveIdentifierDoesNotMatchSopClass, `identifier lacks the unique key for level ${level}`);
+    throw new IdentifierError(
+      Status.MoveIdentifierDoesNotMatchSopClass,
+      `identifier lacks the unique key for level ${level}`,
+    );
   }
   return index.instancesForRetrieve(request);
 }
@@ -98,9 +110,13 @@ export async function runRetrieve(
       else {
         counts.failed++;
         failedUids.push(outcome.sopInstanceUid);
-        request.log.warn({ uid: outcome.sopInstanceUid, status: outcome.status, error: outcome.error }, "sub-operation failed");
+        request.log.warn(
+          { uid: outcome.sopInstanceUid, status: outcome.status, error: outcome.error },
+          "sub-operation failed",
+        );
       }
-      if (counts.remaining > 0) pendings.push(request.respond({ status: Status.Pending, ...subOperations(counts) }));
+      if (counts.remaining > 0)
+        pendings.push(request.respond({ status: Status.Pending, ...subOperations(counts) }));
     },
     request.cancelled,
   );
@@ -125,16 +141,24 @@ export async function finishRetrieve(
 ): Promise<void> {
   const failureList =
     result.failedUids.length > 0 || result.cancelled
-      ? encodeDataset([{ tag: tags.FailedSOPInstanceUIDList, vr: "UI", value: result.failedUids.join("\\") || null }], {
-          transferSyntaxUid,
-        })
+      ? encodeDataset(
+          [{ tag: tags.FailedSOPInstanceUIDList, vr: "UI", value: result.failedUids.join("\\") || null }],
+          {
+            transferSyntaxUid,
+          },
+        )
       : undefined;
   const counts = result.cancelled
     ? subOperations(result)
-    : { completedSuboperations: result.completed, failedSuboperations: result.failed, warningSuboperations: result.warning };
+    : {
+        completedSuboperations: result.completed,
+        failedSuboperations: result.failed,
+        warningSuboperations: result.warning,
+      };
   let status: number = Status.Success;
   if (result.cancelled) status = Status.Cancel;
-  else if (result.failed > 0 && result.completed + result.warning === 0) status = Status.MoveRefusedOutOfResourcesSubOperations;
+  else if (result.failed > 0 && result.completed + result.warning === 0)
+    status = Status.MoveRefusedOutOfResourcesSubOperations;
   else if (result.failed > 0 || result.warning > 0) status = Status.SubOperationsCompleteWithFailures;
   await request.respond({ status, ...counts }, failureList);
 }

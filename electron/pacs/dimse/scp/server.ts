@@ -1,6 +1,11 @@
 import { type Server, type Socket, createServer } from "node:net";
 import type { Logger } from "../../core/logger.js";
-import { Association, type AssociationLimits, type AssociationTimeouts, type InboundMessage } from "../association.js";
+import {
+  Association,
+  type AssociationLimits,
+  type AssociationTimeouts,
+  type InboundMessage,
+} from "../association.js";
 import { CommandField, commandName } from "../command.js";
 import { type AcceptorCapabilities, associationInfo, negotiate } from "../negotiation.js";
 import { RejectReason, RejectResult, RejectSource } from "../pdu.js";
@@ -80,7 +85,11 @@ export class DicomServer {
     void association.closed.then(() => this.associations.delete(association));
     association.whenAssociateRequested((rq) => {
       const remote = { address: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
-      const event = { callingAeTitle: rq.callingAeTitle, calledAeTitle: rq.calledAeTitle, remoteAddress: remote.address };
+      const event = {
+        callingAeTitle: rq.callingAeTitle,
+        calledAeTitle: rq.calledAeTitle,
+        remoteAddress: remote.address,
+      };
       if (this.associations.size > this.options.maxAssociations) {
         const why = `more than ${this.options.maxAssociations} concurrent associations`;
         log.warn({ calling: rq.callingAeTitle }, why);
@@ -94,7 +103,10 @@ export class DicomServer {
       }
       const result = negotiate(rq, this.options.capabilities);
       if (result.kind === "reject") {
-        log.warn({ calling: rq.callingAeTitle, called: rq.calledAeTitle, why: result.why }, "association rejected");
+        log.warn(
+          { calling: rq.callingAeTitle, called: rq.calledAeTitle, why: result.why },
+          "association rejected",
+        );
         this.options.onAssociation?.({ ...event, outcome: "rejected", why: result.why });
         association.reject(result.rj);
         return;
@@ -110,11 +122,14 @@ export class DicomServer {
     const cancelled = new Set<number>();
     const running = new Set<Promise<void>>();
     return {
-      sinkFor: (context: Parameters<NonNullable<ServiceHandler["sinkFor"]>>[1], command: Parameters<NonNullable<ServiceHandler["sinkFor"]>>[2]) =>
-        this.options.services.get(command.commandField)?.sinkFor?.(association, context, command),
+      sinkFor: (
+        context: Parameters<NonNullable<ServiceHandler["sinkFor"]>>[1],
+        command: Parameters<NonNullable<ServiceHandler["sinkFor"]>>[2],
+      ) => this.options.services.get(command.commandField)?.sinkFor?.(association, context, command),
       onRequest: (message: InboundMessage) => {
         if (message.command.commandField === CommandField.CCancelRq) {
-          if (message.command.messageIdBeingRespondedTo !== undefined) cancelled.add(message.command.messageIdBeingRespondedTo);
+          if (message.command.messageIdBeingRespondedTo !== undefined)
+            cancelled.add(message.command.messageIdBeingRespondedTo);
           return;
         }
         const task = this.dispatch(association, message, cancelled).finally(() => {
@@ -129,7 +144,11 @@ export class DicomServer {
     };
   }
 
-  private async dispatch(association: Association, message: InboundMessage, cancelled: Set<number>): Promise<void> {
+  private async dispatch(
+    association: Association,
+    message: InboundMessage,
+    cancelled: Set<number>,
+  ): Promise<void> {
     const { command, context } = message;
     const handler = this.options.services.get(command.commandField);
     const log = association.log.child({ op: commandName(command.commandField), msg: command.messageId });
@@ -154,7 +173,9 @@ export class DicomServer {
     } catch (err) {
       log.error({ err }, "request failed");
       if (!finalSent && association.state === "established") {
-        await respond({ status: Status.ProcessingFailure, errorComment: (err as Error).message }).catch(() => undefined);
+        await respond({ status: Status.ProcessingFailure, errorComment: (err as Error).message }).catch(
+          () => undefined,
+        );
       }
     } finally {
       cancelled.delete(command.messageId ?? -1);

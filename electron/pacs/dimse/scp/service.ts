@@ -24,7 +24,12 @@ export interface ServiceHandler {
 }
 
 /** Builds the response command for a request: message ID, SOP class, data set type. */
-export function responseCommand(request: Command, responseField: number, fields: ResponseFields, withDataset: boolean) {
+export function responseCommand(
+  request: Command,
+  responseField: number,
+  fields: ResponseFields,
+  withDataset: boolean,
+) {
   const command: Command = {
     commandField: responseField,
     commandDataSetType: withDataset ? 0x0000 : NO_DATASET,

@@ -1,3 +1,4 @@
+import type { ObjectStore } from "../../archive/object-store.js";
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from "../../core/implementation.js";
 import { encodeFileMeta } from "../../dicom/part10.js";
 import type { IngestPipeline } from "../../ingest/pipeline.js";
@@ -36,12 +37,20 @@ function commandProblem(context: PresentationContext, command: Command): string 
 }
 
 /** C-STORE SCP: streams each instance into a receiver, then acknowledges only what the ingest pipeline made durable. */
-export function storeService(ingest: IngestPipeline, receiver: ReceiverOptions): ServiceHandler {
+export function storeService(
+  ingest: IngestPipeline,
+  store: ObjectStore,
+  receiver: ReceiverOptions,
+): ServiceHandler {
   return {
     sinkFor(_association, context, command) {
       if (commandProblem(context, command)) return new DiscardSink();
-      const meta = fileMetaFor(command.affectedSopClassUid!, command.affectedSopInstanceUid!, context.transferSyntax);
-      return new InstanceReceiver(context.transferSyntax, meta, receiver);
+      const meta = fileMetaFor(
+        command.affectedSopClassUid!,
+        command.affectedSopInstanceUid!,
+        context.transferSyntax,
+      );
+      return new InstanceReceiver(context.transferSyntax, meta, store.createStaging(), receiver);
     },
 
     async handle(request) {
@@ -49,7 +58,11 @@ export function storeService(ingest: IngestPipeline, receiver: ReceiverOptions):
       const uid = command.affectedSopInstanceUid;
       const problem = commandProblem(context, command);
       if (problem || !(sink instanceof InstanceReceiver)) {
-        await request.respond({ status: Status.SopClassNotSupported, affectedSopInstanceUid: uid, errorComment: problem });
+        await request.respond({
+          status: Status.SopClassNotSupported,
+          affectedSopInstanceUid: uid,
+          errorComment: problem,
+        });
         return;
       }
       const info = request.association.info!;

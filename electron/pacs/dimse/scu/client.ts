@@ -39,16 +39,21 @@ export class AssociationRejected extends Error {
     readonly source: number,
     readonly reason: number,
   ) {
-    super(`association rejected (${result === 1 ? "permanent" : "transient"}, source ${source}, ${rejectText(source, reason)})`);
+    super(
+      `association rejected (${result === 1 ? "permanent" : "transient"}, source ${source}, ${rejectText(source, reason)})`,
+    );
   }
 }
 
 function rejectText(source: number, reason: number): string {
   if (source === 1) {
     return (
-      { 1: "no reason given", 2: "application context not supported", 3: "calling AE title not recognized", 7: "called AE title not recognized" }[
-        reason
-      ] ?? `reason ${reason}`
+      {
+        1: "no reason given",
+        2: "application context not supported",
+        3: "calling AE title not recognized",
+        7: "called AE title not recognized",
+      }[reason] ?? `reason ${reason}`
     );
   }
   if (source === 2) return reason === 2 ? "protocol version not supported" : `reason ${reason}`;
@@ -63,7 +68,8 @@ export async function openAssociation(
   proposed: ProposedContextSpec[],
   options: ClientOptions,
 ): Promise<Association> {
-  if (proposed.length === 0 || proposed.length > 128) throw new Error("propose between 1 and 128 presentation contexts");
+  if (proposed.length === 0 || proposed.length > 128)
+    throw new Error("propose between 1 and 128 presentation contexts");
   const timeouts = { ...DEFAULT_CLIENT_TIMEOUTS, ...options.timeouts };
   const log = (options.log ?? silentLogger).child({ peer: `${peer.aeTitle}@${peer.host}:${peer.port}` });
   const socket = await connectSocket(peer, timeouts.connectMs);
@@ -110,7 +116,12 @@ export async function openAssociation(
   return association;
 }
 
-function associateRq(peer: PeerAddress, proposed: ProposedContextSpec[], callingAeTitle: string, maxPdu: number): AssociateRq {
+function associateRq(
+  peer: PeerAddress,
+  proposed: ProposedContextSpec[],
+  callingAeTitle: string,
+  maxPdu: number,
+): AssociateRq {
   const roles: RoleSelection[] = [];
   for (const spec of proposed) {
     if (spec.scpRole && !roles.some((r) => r.sopClassUid === spec.abstractSyntax)) {

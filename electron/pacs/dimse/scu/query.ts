@@ -55,15 +55,26 @@ export interface FindResult {
 }
 
 /** C-FIND: resolves with every match and the final status. */
-export async function find(association: Association, model: QueryModel, level: Level, keys: KeyValues): Promise<FindResult> {
+export async function find(
+  association: Association,
+  model: QueryModel,
+  level: Level,
+  keys: KeyValues,
+): Promise<FindResult> {
   const context = contextFor(association, model, "FIND");
   const matches: DataSet[] = [];
   const rsp = await association.request(
     context.id,
-    { commandField: CommandField.CFindRq, commandDataSetType: 0, affectedSopClassUid: context.abstractSyntax, priority: Priority.Medium },
+    {
+      commandField: CommandField.CFindRq,
+      commandDataSetType: 0,
+      affectedSopClassUid: context.abstractSyntax,
+      priority: Priority.Medium,
+    },
     buildIdentifier(level, keys, context.transferSyntax),
     (pending) => {
-      if (pending.dataset) matches.push(parseDataset(pending.dataset, { transferSyntaxUid: context.transferSyntax }));
+      if (pending.dataset)
+        matches.push(parseDataset(pending.dataset, { transferSyntaxUid: context.transferSyntax }));
     },
   );
   return { status: rsp.command.status ?? 0, errorComment: rsp.command.errorComment, matches };
@@ -91,7 +102,10 @@ function progressOf(command: Command): RetrieveProgress {
   };
 }
 
-function retrieveResult(message: { command: Command; dataset?: Buffer }, transferSyntaxUid: string): RetrieveResult {
+function retrieveResult(
+  message: { command: Command; dataset?: Buffer },
+  transferSyntaxUid: string,
+): RetrieveResult {
   const failedSopInstanceUids = message.dataset
     ? parseDataset(message.dataset, { transferSyntaxUid }).strings(tags.FailedSOPInstanceUIDList)
     : [];
@@ -143,7 +157,12 @@ export async function get(
   const context = contextFor(association, model, "GET");
   const rsp = await association.request(
     context.id,
-    { commandField: CommandField.CGetRq, commandDataSetType: 0, affectedSopClassUid: context.abstractSyntax, priority: Priority.Medium },
+    {
+      commandField: CommandField.CGetRq,
+      commandDataSetType: 0,
+      affectedSopClassUid: context.abstractSyntax,
+      priority: Priority.Medium,
+    },
     buildIdentifier(level, keys, context.transferSyntax),
     (pending) => onProgress?.(progressOf(pending.command)),
   );

@@ -43,7 +43,9 @@ const UNCOMPRESSED: string[] = [
  * The contexts to propose for a set of instances: for each SOP class its stored transfer syntaxes
  * as they are, plus an uncompressed fallback we can transcode to when the peer refuses those.
  */
-export function proposeForStore(items: Iterable<{ sopClassUid: string; transferSyntaxUid: string }>): ProposedContextSpec[] {
+export function proposeForStore(
+  items: Iterable<{ sopClassUid: string; transferSyntaxUid: string }>,
+): ProposedContextSpec[] {
   const byClass = new Map<string, Set<string>>();
   for (const item of items) {
     const set = byClass.get(item.sopClassUid) ?? new Set<string>();
@@ -62,7 +64,11 @@ export function proposeForStore(items: Iterable<{ sopClassUid: string; transferS
 }
 
 /** Sends instances one after another on an open association; the next is read while the current one is in flight. */
-export async function storeItems(association: Association, items: StoreItem[], options: StoreOptions = {}): Promise<StoreOutcome[]> {
+export async function storeItems(
+  association: Association,
+  items: StoreItem[],
+  options: StoreOptions = {},
+): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = [];
   let next = items.length > 0 ? items[0]!.load() : undefined;
   for (let i = 0; i < items.length; i++) {
@@ -84,9 +90,15 @@ async function storeOne(
   loaded: Promise<{ bytes: Buffer; datasetOffset: number }>,
   options: StoreOptions,
 ): Promise<StoreOutcome> {
-  const fail = (error: string): StoreOutcome => ({ sopInstanceUid: item.sopInstanceUid, status: 0xa702, category: "failure", error });
+  const fail = (error: string): StoreOutcome => ({
+    sopInstanceUid: item.sopInstanceUid,
+    status: 0xa702,
+    category: "failure",
+    error,
+  });
   const context = chooseContext(association, item, options);
-  if (!context) return fail(`the peer accepted no presentation context for ${item.sopClassUid} that Hilum can send in`);
+  if (!context)
+    return fail(`the peer accepted no presentation context for ${item.sopClassUid} that Hilum can send in`);
   let dataset: Buffer;
   try {
     const { bytes, datasetOffset } = await loaded;
@@ -123,7 +135,11 @@ async function storeOne(
 }
 
 /** Prefers the stored transfer syntax; otherwise a syntax we can transcode to, lossless unless allowed. */
-function chooseContext(association: Association, item: StoreItem, options: StoreOptions): PresentationContext | undefined {
+function chooseContext(
+  association: Association,
+  item: StoreItem,
+  options: StoreOptions,
+): PresentationContext | undefined {
   const candidates = [...association.info!.contexts.values()].filter(
     (pc) => pc.abstractSyntax === item.sopClassUid && (!options.reversedRole || pc.scpRole),
   );
