@@ -107,7 +107,7 @@ export class IngestPipeline {
         return { outcome: "duplicate", ...identity, storageKey: existing.storageKey };
       throw new IngestRefusal(
         Status.StoreErrorDuplicateRefused,
-        `SOP instance ${identity.sopInstanceUid} already stored with different content`,
+        "a different object is stored under this SOP Instance UID",
       );
     }
     const record = extractRecord(header, {
@@ -140,13 +140,13 @@ export class IngestPipeline {
     if (expected && expected.sopInstanceUid !== sopInstanceUid) {
       throw new IngestRefusal(
         Status.StoreErrorUidMismatch,
-        `SOP Instance UID ${sopInstanceUid} differs from the command's ${expected.sopInstanceUid}`,
+        "SOP Instance UID in the dataset differs from the command",
       );
     }
     if (expected && expected.sopClassUid !== sopClassUid) {
       throw new IngestRefusal(
         Status.StoreErrorDataSetDoesNotMatchSopClass,
-        `SOP Class UID ${sopClassUid || "(none)"} differs from the command's ${expected.sopClassUid}`,
+        "SOP Class UID in the dataset differs from the command",
       );
     }
     return { sopInstanceUid, sopClassUid, studyInstanceUid, seriesInstanceUid };

@@ -1,6 +1,9 @@
 import { Status } from "../dimse/status.js";
 
-/** Why an object was not stored, as the DIMSE status and error comment the sender gets. */
+/**
+ * Why an object was not stored, as the DIMSE status and error comment the sender gets. The
+ * comment travels as an LO (64 characters at most), so messages lead with what matters.
+ */
 export class IngestRefusal extends Error {
   override name = "IngestRefusal";
   constructor(
