@@ -133,11 +133,11 @@ describe("C-STORE refusals: a clear status, and nothing of the object kept", () 
       Status.Success,
     );
     const changed = Buffer.from(dataset);
-    changed[changed.length - 1] ^= 0xff;
+    changed.writeUInt8(changed.readUInt8(changed.length - 1) ^ 0xff, changed.length - 1);
     const refused = await store(association, { sopClassUid: CT, sopInstanceUid: uid }, changed);
     expect(refused.status).toBe(Status.StoreErrorDuplicateRefused);
     expect(hilum.node.index.counts().instances).toBe(1);
-    const actions = hilum.node.index.audit.query({ studyUid: undefined }).map((r) => r.action);
+    const actions = hilum.node.index.audit.query({}).map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(["store", "duplicate", "duplicate-reject"]));
   });
 

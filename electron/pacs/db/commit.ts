@@ -60,7 +60,7 @@ export interface DeletedInstance {
   seriesInstanceUid: string;
 }
 
-/** Rows whose derived columns must be recomputed (and which are dropped if they became empty). */
+/** Rows whose derived columns must be recomputed in full (and which are dropped if they became empty). */
 interface Touched {
   series: Set<number>;
   studies: Set<number>;
@@ -71,6 +71,26 @@ interface Placement {
   seriesFk: number;
   studyFk: number;
   patientFk: number;
+}
+
+interface StudyPlacement {
+  studyFk: number;
+  patientFk: number;
+  created: boolean;
+}
+
+interface SeriesPlacement extends Placement {
+  created: boolean;
+  /** What this record gave the series row where it had nothing: a value its study may not list yet. */
+  newModality: Text;
+  newBodyPart: Text;
+}
+
+interface SeriesRow extends Pick<SeriesRecord, "modality" | "bodyPartExamined"> {
+  id: number;
+  studyFk: number;
+  patientFk: number;
+  studyInstanceUid: string;
 }
 
 interface ExistingInstance extends Placement {
@@ -134,7 +154,8 @@ const FILL_STUDY = `
   WHERE id = @id`;
 
 const SELECT_SERIES = `
-  SELECT se.id, se.study_fk AS studyFk, s.patient_fk AS patientFk, s.study_instance_uid AS studyInstanceUid
+  SELECT se.id, se.study_fk AS studyFk, s.patient_fk AS patientFk, s.study_instance_uid AS studyInstanceUid,
+         se.modality, se.body_part_examined AS bodyPartExamined
   FROM series se JOIN studies s ON s.id = se.study_fk WHERE se.series_instance_uid = ?`;
 
 const INSERT_SERIES = `
@@ -185,22 +206,27 @@ const REFRESH_SERIES = `
     (SELECT count(*), coalesce(sum(size), 0) FROM instances WHERE series_fk = @id)
   WHERE id = @id`;
 
-/** Distinct values of a series column in one study, sorted and joined with "\\". */
+/** Distinct values of a series column in the study being updated, sorted and joined with "\\". */
 function distinctInStudy(column: string): string {
   return `(SELECT group_concat(v, '\\' ORDER BY v) FROM
-            (SELECT DISTINCT ${column} AS v FROM series WHERE study_fk = @id AND ${column} IS NOT NULL))`;
+            (SELECT DISTINCT ${column} AS v FROM series
+             WHERE study_fk = studies.id AND ${column} IS NOT NULL))`;
 }
+
+const MODALITIES_IN_STUDY = distinctInStudy("modality");
+const BODY_PARTS_IN_STUDY = distinctInStudy("body_part_examined");
+const SOP_CLASSES_IN_STUDY = `(SELECT group_concat(v, '\\' ORDER BY v) FROM
+  (SELECT DISTINCT i.sop_class_uid AS v FROM series se JOIN instances i ON i.series_fk = se.id
+   WHERE se.study_fk = studies.id))`;
 
 const REFRESH_STUDY = `
   UPDATE studies SET
     (number_of_series, number_of_instances, size_bytes) =
       (SELECT count(*), coalesce(sum(number_of_instances), 0), coalesce(sum(size_bytes), 0)
        FROM series WHERE study_fk = @id),
-    modalities_in_study = ${distinctInStudy("modality")},
-    body_parts_in_study = ${distinctInStudy("body_part_examined")},
-    sop_classes_in_study = (SELECT group_concat(v, '\\' ORDER BY v) FROM
-      (SELECT DISTINCT i.sop_class_uid AS v FROM series se JOIN instances i ON i.series_fk = se.id
-       WHERE se.study_fk = @id))
+    modalities_in_study = ${MODALITIES_IN_STUDY},
+    body_parts_in_study = ${BODY_PARTS_IN_STUDY},
+    sop_classes_in_study = ${SOP_CLASSES_IN_STUDY}
   WHERE id = @id`;
 
 const REFRESH_PATIENT = `
@@ -208,6 +234,56 @@ const REFRESH_PATIENT = `
     (SELECT count(*), coalesce(sum(number_of_series), 0), coalesce(sum(number_of_instances), 0)
      FROM studies WHERE patient_fk = @id)
   WHERE id = @id`;
+
+/**
+ * Whether a new instance brings its study a value that its lists lack: a modality or body part that its
+ * series row just got, or a SOP class. Its own series answers the SOP class at once for all but a
+ * series' first instance; the study-wide scan stops at the first match.
+ */
+const NEW_VALUES = `
+  SELECT
+    CASE WHEN @newModality IS NOT NULL AND NOT EXISTS (SELECT 1 FROM series
+           WHERE study_fk = @studyFk AND modality = @newModality AND id <> @seriesFk) THEN 1
+         WHEN @newBodyPart IS NOT NULL AND NOT EXISTS (SELECT 1 FROM series
+           WHERE study_fk = @studyFk AND body_part_examined = @newBodyPart AND id <> @seriesFk) THEN 1
+         ELSE 0 END AS seriesValue,
+    CASE WHEN EXISTS (SELECT 1 FROM instances
+                      WHERE series_fk = @seriesFk AND sop_class_uid = @sopClassUid AND id <> @instanceId)
+           OR EXISTS (SELECT 1 FROM series se JOIN instances i ON i.series_fk = se.id
+                      WHERE se.study_fk = @studyFk AND i.sop_class_uid = @sopClassUid AND i.id <> @instanceId)
+         THEN 0 ELSE 1 END AS sopClass`;
+
+const ADD_TO_SERIES = `
+  UPDATE series SET number_of_instances = number_of_instances + @instances, size_bytes = size_bytes + @size
+  WHERE id = @id`;
+
+const ADD_TO_STUDY = `
+  UPDATE studies SET
+    number_of_series = number_of_series + @series,
+    number_of_instances = number_of_instances + @instances,
+    size_bytes = size_bytes + @size
+  WHERE id = @id`;
+
+const ADD_TO_PATIENT = `
+  UPDATE patients SET
+    number_of_studies = number_of_studies + @studies,
+    number_of_series = number_of_series + @series,
+    number_of_instances = number_of_instances + @instances
+  WHERE id = @id`;
+
+/**
+ * A list gaining a value is rebuilt rather than merged: a value may itself hold "\\" (a multi-valued CS
+ * stays joined), so the joined list cannot be split back into its values. It happens once per value
+ * that a study gains.
+ */
+const REBUILD_SERIES_VALUES = `
+  UPDATE studies SET
+    modalities_in_study = ${MODALITIES_IN_STUDY},
+    body_parts_in_study = ${BODY_PARTS_IN_STUDY}
+  WHERE id = @id`;
+
+const REBUILD_SOP_CLASSES = `
+  UPDATE studies SET sop_classes_in_study = ${SOP_CLASSES_IN_STUDY} WHERE id = @id`;
 
 const DELETE_EMPTY_SERIES = `DELETE FROM series WHERE id = ? AND number_of_instances = 0`;
 const DELETE_EMPTY_STUDY = `DELETE FROM studies WHERE id = ? AND number_of_series = 0`;
@@ -217,6 +293,45 @@ function pnKeys(name: Text): { nameNorm: Text; nameFuzzy: Text } {
   return name === null
     ? { nameNorm: null, nameFuzzy: null }
     : { nameNorm: pnMatchKey(name), nameFuzzy: pnFuzzyKey(name) };
+}
+
+interface Delta {
+  studies: number;
+  series: number;
+  instances: number;
+  size: number;
+}
+
+/**
+ * What the new instances of one commit add, summed per row: each row is then updated once, by delta,
+ * instead of recounted. This keeps a commit O(its instances) however large their series and study are.
+ */
+class Additions {
+  readonly series = new Map<number, Delta>();
+  readonly studies = new Map<number, Delta>();
+  readonly patients = new Map<number, Delta>();
+  /** Studies whose modality or body part list gained a value, and those whose SOP class list did. */
+  readonly newSeriesValues = new Set<number>();
+  readonly newSopClasses = new Set<number>();
+
+  count(placement: SeriesPlacement, size: number, newStudy: boolean): void {
+    const series = Number(placement.created);
+    sumInto(this.series, placement.seriesFk, { studies: 0, series: 0, instances: 1, size });
+    sumInto(this.studies, placement.studyFk, { studies: 0, series, instances: 1, size });
+    sumInto(this.patients, placement.patientFk, { studies: Number(newStudy), series, instances: 1, size: 0 });
+  }
+}
+
+function sumInto(deltas: Map<number, Delta>, id: number, delta: Delta): void {
+  const sum = deltas.get(id);
+  if (!sum) {
+    deltas.set(id, delta);
+    return;
+  }
+  sum.studies += delta.studies;
+  sum.series += delta.series;
+  sum.instances += delta.instances;
+  sum.size += delta.size;
 }
 
 function touch(touched: Touched, placement: Placement): void {
@@ -231,7 +346,9 @@ export class IndexWriter {
 
   commit(records: readonly InstanceRecord[]): CommitResult[] {
     const touched: Touched = { series: new Set(), studies: new Set(), patients: new Set() };
-    const results = records.map((record) => this.commitOne(record, touched));
+    const additions = new Additions();
+    const results = records.map((record) => this.commitOne(record, touched, additions));
+    this.applyAdditions(additions);
     this.refresh(touched);
     return results;
   }
@@ -255,7 +372,7 @@ export class IndexWriter {
     return this.sql.get(SELECT_INSTANCE).get(sopInstanceUid) as ExistingInstance | undefined;
   }
 
-  private commitOne(record: InstanceRecord, touched: Touched): CommitResult {
+  private commitOne(record: InstanceRecord, touched: Touched, additions: Additions): CommitResult {
     const previous = this.existing(record.instance.sopInstanceUid);
     const result: CommitResult = {
       sopInstanceUid: record.instance.sopInstanceUid,
@@ -263,16 +380,23 @@ export class IndexWriter {
       seriesInstanceUid: record.series.seriesInstanceUid,
     };
     const study = this.placeStudy(record, result);
-    touched.studies.add(study.studyFk);
-    touched.patients.add(study.patientFk);
     const placement = this.placeSeries(record.series, study, result);
-    touch(touched, placement);
+    const filedInStudy = placement.studyFk === study.studyFk;
+    if (study.created && !filedInStudy) {
+      // Created for a series that stays in another study: left empty, so the refresh drops it.
+      touched.studies.add(study.studyFk);
+      touched.patients.add(study.patientFk);
+    }
     const values = { ...record.instance, seriesFk: placement.seriesFk };
     if (!previous) {
-      this.sql.get(INSERT_INSTANCE).run(values);
+      const id = Number(this.sql.get(INSERT_INSTANCE).run(values).lastInsertRowid);
+      this.noteNewValues(id, record.instance.sopClassUid, placement, additions);
+      additions.count(placement, record.instance.size, study.created && filedInStudy);
       return result;
     }
+    // A replacement may move the instance and empty its old rows: recount both places in full.
     this.sql.get(UPDATE_INSTANCE).run({ ...values, id: previous.id });
+    touch(touched, placement);
     touch(touched, previous);
     result.replaced = {
       storageKey: previous.storageKey,
@@ -285,15 +409,29 @@ export class IndexWriter {
     return result;
   }
 
+  /** Checked as each instance goes in, so that "known" means known before it; rebuilt once at the end. */
+  private noteNewValues(
+    instanceId: number,
+    sopClassUid: string,
+    placement: SeriesPlacement,
+    additions: Additions,
+  ): void {
+    const { seriesFk, studyFk, newModality, newBodyPart } = placement;
+    const params = { instanceId, seriesFk, studyFk, newModality, newBodyPart, sopClassUid };
+    const found = this.sql.get(NEW_VALUES).get(params) as { seriesValue: number; sopClass: number };
+    if (found.seriesValue) additions.newSeriesValues.add(studyFk);
+    if (found.sopClass) additions.newSopClasses.add(studyFk);
+  }
+
   /** Finds or creates the study; an existing study keeps its patient even when the record names another. */
-  private placeStudy(record: InstanceRecord, result: CommitResult): Omit<Placement, "seriesFk"> {
+  private placeStudy(record: InstanceRecord, result: CommitResult): StudyPlacement {
     const row = this.sql.get(SELECT_STUDY).get(record.study.studyInstanceUid) as
       (PatientIdentity & { id: number; patientFk: number }) | undefined;
     const studyValues = { ...record.study, ...pnKeys(record.study.referringPhysicianName) };
     if (!row) {
       const patientFk = this.placePatient(record.patient, result);
       const studyFk = Number(this.sql.get(INSERT_STUDY).run({ ...studyValues, patientFk }).lastInsertRowid);
-      return { studyFk, patientFk };
+      return { studyFk, patientFk, created: true };
     }
     this.sql.get(FILL_STUDY).run({ ...studyValues, id: row.id });
     const { patient } = record;
@@ -314,7 +452,7 @@ export class IndexWriter {
         },
       };
     }
-    return { studyFk: row.id, patientFk: row.patientFk };
+    return { studyFk: row.id, patientFk: row.patientFk, created: false };
   }
 
   private placePatient(patient: PatientRecord, result: CommitResult): number {
@@ -343,18 +481,19 @@ export class IndexWriter {
   }
 
   /** Finds or creates the series; an existing series stays in its study even when the record names another. */
-  private placeSeries(
-    series: SeriesRecord,
-    study: Omit<Placement, "seriesFk">,
-    result: CommitResult,
-  ): Placement {
-    const row = this.sql.get(SELECT_SERIES).get(series.seriesInstanceUid) as
-      { id: number; studyFk: number; patientFk: number; studyInstanceUid: string } | undefined;
+  private placeSeries(series: SeriesRecord, study: StudyPlacement, result: CommitResult): SeriesPlacement {
+    const row = this.sql.get(SELECT_SERIES).get(series.seriesInstanceUid) as SeriesRow | undefined;
     if (!row) {
-      const seriesFk = Number(
-        this.sql.get(INSERT_SERIES).run({ ...series, studyFk: study.studyFk }).lastInsertRowid,
-      );
-      return { ...study, seriesFk };
+      const { studyFk, patientFk } = study;
+      const seriesFk = Number(this.sql.get(INSERT_SERIES).run({ ...series, studyFk }).lastInsertRowid);
+      return {
+        seriesFk,
+        studyFk,
+        patientFk,
+        created: true,
+        newModality: series.modality,
+        newBodyPart: series.bodyPartExamined,
+      };
     }
     this.sql.get(FILL_SERIES).run({ ...series, id: row.id });
     if (row.studyFk !== study.studyFk) {
@@ -365,7 +504,23 @@ export class IndexWriter {
       };
       result.studyInstanceUid = row.studyInstanceUid;
     }
-    return { seriesFk: row.id, studyFk: row.studyFk, patientFk: row.patientFk };
+    return {
+      seriesFk: row.id,
+      studyFk: row.studyFk,
+      patientFk: row.patientFk,
+      created: false,
+      newModality: row.modality === null ? series.modality : null,
+      newBodyPart: row.bodyPartExamined === null ? series.bodyPartExamined : null,
+    };
+  }
+
+  /** Runs before the refresh: a recounted study sums its series, some of which may only get a delta. */
+  private applyAdditions(additions: Additions): void {
+    for (const [id, delta] of additions.series) this.sql.get(ADD_TO_SERIES).run({ id, ...delta });
+    for (const [id, delta] of additions.studies) this.sql.get(ADD_TO_STUDY).run({ id, ...delta });
+    for (const [id, delta] of additions.patients) this.sql.get(ADD_TO_PATIENT).run({ id, ...delta });
+    for (const id of additions.newSeriesValues) this.sql.get(REBUILD_SERIES_VALUES).run({ id });
+    for (const id of additions.newSopClasses) this.sql.get(REBUILD_SOP_CLASSES).run({ id });
   }
 
   /** Children before parents, so that an emptied series is gone before its study is counted. */
