@@ -11,12 +11,13 @@ export function alphabeticGroup(name: string): string {
 
 /**
  * Lower-cases code point by code point and keeps any code point whose lower case would be longer
- * (e.g. "İ"), so that a `?` wildcard still stands for exactly one character after folding.
+ * (e.g. "İ"), so that a `?` wildcard still stands for exactly one character after folding. Final sigma
+ * folds to σ, as Unicode case folding has it: "ΠΑΠΑΔΌΠΟΥΛΟΣ" and "Παπαδόπουλος" share a key.
  */
 export function foldCase(text: string): string {
   let folded = "";
   for (const ch of text.normalize("NFC")) {
-    const lower = ch.toLowerCase();
+    const lower = ch === "ς" ? "σ" : ch.toLowerCase();
     folded += [...lower].length === 1 ? lower : ch;
   }
   return folded;

@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers/promises";
 import type { Index } from "../../db/database.js";
 import { QueryError } from "../../db/query.js";
 import { IdentifierError, encodeMatch, parseIdentifier } from "../identifier.js";
@@ -54,6 +55,8 @@ export function findService(index: Index): ServiceHandler {
         detail: { model: model.model, matches: matches.length },
       });
       for (const match of matches) {
+        // Writing to a socket with room never waits: yield so that a C-CANCEL-RQ can be read meanwhile.
+        await setImmediate();
         if (request.cancelled()) {
           await request.respond({ status: Status.Cancel });
           return;
