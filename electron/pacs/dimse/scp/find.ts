@@ -13,6 +13,14 @@ export function findService(index: Index): ServiceHandler {
   return {
     async handle(request) {
       const { context, dataset } = request.message;
+      const audit = (outcome: "success" | "failure", detail: object) =>
+        index.audit.append({
+          actorType: "ae",
+          actor: request.association.info?.callingAeTitle ?? "",
+          action: "query",
+          outcome,
+          detail,
+        });
       const model = queryModelOf(context.abstractSyntax);
       if (!model || model.operation !== "FIND") {
         await request.respond({
@@ -40,20 +48,14 @@ export function findService(index: Index): ServiceHandler {
       } catch (err) {
         if (err instanceof IdentifierError || err instanceof QueryError) {
           request.log.info({ why: err.message }, "C-FIND refused");
+          audit("failure", { model: model.model, why: err.message });
           await request.respond({ status: err.status, errorComment: err.message });
           return;
         }
         throw err;
       }
-      const caller = request.association.info?.callingAeTitle ?? "";
-      request.log.debug({ matches: matches.length, caller }, "C-FIND");
-      index.audit.append({
-        actorType: "ae",
-        actor: caller,
-        action: "query",
-        outcome: "success",
-        detail: { model: model.model, matches: matches.length },
-      });
+      request.log.debug({ matches: matches.length }, "C-FIND");
+      audit("success", { model: model.model, matches: matches.length });
       for (const match of matches) {
         // Writing to a socket with room never waits: yield so that a C-CANCEL-RQ can be read meanwhile.
         await setImmediate();

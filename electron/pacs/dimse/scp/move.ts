@@ -19,11 +19,23 @@ export function moveService(deps: MoveDeps): ServiceHandler {
   return {
     async handle(request) {
       const { command } = request.message;
+      const caller = request.association.info!.callingAeTitle;
       const destination = deps.peers().find((p) => p.aeTitle === command.moveDestination);
       if (!destination) {
+        const why = `move destination ${command.moveDestination ?? "(none)"} is not a known peer`;
+        deps.index.audit.append({
+          actorType: "ae",
+          actor: caller,
+          action: "retrieve-move",
+          outcome: "failure",
+          detail: { why },
+        });
         await request.respond({
           status: Status.MoveDestinationUnknown,
-          errorComment: `move destination ${command.moveDestination ?? "(none)"} is not a known peer`,
+          errorComment: why,
+          completedSuboperations: 0,
+          failedSuboperations: 0,
+          warningSuboperations: 0,
         });
         return;
       }
@@ -37,7 +49,6 @@ export function moveService(deps: MoveDeps): ServiceHandler {
         }
         throw err;
       }
-      const caller = request.association.info!.callingAeTitle;
       if (instances.length === 0) {
         await request.respond({
           status: Status.Success,
