@@ -6,7 +6,7 @@ import type { DataSet } from "../pacs/dicom/dataset.js";
 import { openAssociation } from "../pacs/dimse/scu/client.js";
 import { VERIFICATION_SOP_CLASS, echo } from "../pacs/dimse/scu/echo.js";
 import { type KeyValues, type Level, find, move, proposeQuery } from "../pacs/dimse/scu/query.js";
-import { type StoreOutcome, proposeForStore, storeItems } from "../pacs/dimse/scu/store.js";
+import { sendToPeer } from "../pacs/dimse/scu/store.js";
 import { statusName } from "../pacs/dimse/status.js";
 import { collectFiles } from "../pacs/files/collect.js";
 import {
@@ -33,8 +33,7 @@ function summariseRefusals(refused: Refused[]): void {
   console.log(`Refused ${refused.length}:`);
   for (const [reason, paths] of byReason) {
     console.log(`  ${paths.length} × ${reason}`);
-    for (const path of paths.slice(0, 5)) console.log(`      ${path}`);
-    if (paths.length > 5) console.log(`      … and ${paths.length - 5} more`);
+    for (const path of paths) console.log(`      ${path}`);
   }
 }
 
@@ -73,22 +72,11 @@ export async function sendCommand(paths: string[], target: string, callingAeTitl
     }
   }
   const bar = new ProgressBar(`Sending to ${peer.aeTitle}`, infos.length);
-  const outcomes: StoreOutcome[] = [];
-  for (const batch of batchesByContexts(infos)) {
-    const association = await openAssociation(peer, proposeForStore(batch), { callingAeTitle });
-    try {
-      await storeItems(association, batch.map(fileStoreItem), {
-        onResult: (outcome) => {
-          outcomes.push(outcome);
-          bar.update(outcomes.length);
-        },
-      });
-      await association.release();
-    } catch (err) {
-      association.abort();
-      throw err;
-    }
-  }
+  let done = 0;
+  const outcomes = await sendToPeer(peer, infos.map(fileStoreItem), {
+    callingAeTitle,
+    onResult: () => bar.update(++done),
+  });
   const seconds = bar.finish();
   const byUid = new Map(infos.map((i) => [i.sopInstanceUid, i.path]));
   for (const o of outcomes.filter((o) => o.category === "failure")) {
@@ -103,23 +91,6 @@ export async function sendCommand(paths: string[], target: string, callingAeTitl
   );
   summariseRefusals(refused);
   return refused.length === 0 ? 0 : 1;
-}
-
-/** Groups files so that no association needs more than 128 presentation contexts. */
-function* batchesByContexts(infos: DicomFileInfo[]): Generator<DicomFileInfo[]> {
-  let batch: DicomFileInfo[] = [];
-  const pairs = new Set<string>();
-  for (const info of infos) {
-    const pair = `${info.sopClassUid}|${info.transferSyntaxUid}`;
-    if (!pairs.has(pair) && pairs.size >= 60) {
-      yield batch;
-      batch = [];
-      pairs.clear();
-    }
-    pairs.add(pair);
-    batch.push(info);
-  }
-  if (batch.length > 0) yield batch;
 }
 
 export async function importCommand(paths: string[], config: HilumConfig): Promise<number> {

@@ -83,3 +83,17 @@ describe("association negotiation (acceptor)", () => {
     expect(result.contexts.get(1)).toMatchObject({ scpRole: true, scuRole: false });
   });
 });
+
+describe("store proposals", () => {
+  it("splits instances over associations so each proposes at most 128 contexts", async () => {
+    const { groupsForAssociations, proposeForStore } = await import("../../electron/pacs/dimse/scu/store.js");
+    const items = Array.from({ length: 300 }, (_, i) => ({
+      sopClassUid: `1.2.3.${i % 90}`,
+      transferSyntaxUid: i % 2 === 0 ? IMPLICIT : JPEG_LS,
+    }));
+    const groups = groupsForAssociations(items);
+    expect(groups.flat()).toEqual(items);
+    for (const group of groups) expect(proposeForStore(group).length).toBeLessThanOrEqual(128);
+    expect(groups.length).toBeGreaterThan(1);
+  });
+});

@@ -104,6 +104,11 @@ export interface StorescpOptions {
   dir?: string;
   aeTitle?: string;
   port?: number;
+  /**
+   * What it accepts, instead of `+xa -pm` (every transfer syntax, every SOP class): e.g. ["+x=", "-pm"]
+   * (uncompressed only), or ["-xf", file, profile] (a negotiation profile; DCMTK allows neither +xa nor -pm then).
+   */
+  negotiation?: readonly string[];
   extraArgs?: readonly string[];
 }
 
@@ -115,7 +120,10 @@ export interface StorescpPeer extends DicomTarget {
   stop(): Promise<void>;
 }
 
-/** DCMTK storescp accepting every storage SOP class (-pm) and transfer syntax (+xa), one file per instance. */
+/**
+ * DCMTK storescp accepting every storage SOP class (-pm) and every transfer syntax (+xa) unless `negotiation`
+ * says otherwise, one file per instance.
+ */
 export async function startStorescp(opts: StorescpOptions = {}): Promise<StorescpPeer> {
   const aeTitle = opts.aeTitle ?? "STORESCP";
   const work = ownedTempDir("storescp");
@@ -124,7 +132,16 @@ export async function startStorescp(opts: StorescpOptions = {}): Promise<Storesc
   const logFile = join(work, "storescp.log");
   const { service, ports } = await startServer("storescp", logFile, [opts.port], ([port]) => ({
     cmd: "storescp",
-    args: ["-aet", aeTitle, "+xa", "-pm", "-dhl", "-od", dir, ...(opts.extraArgs ?? []), String(port)],
+    args: [
+      "-aet",
+      aeTitle,
+      ...(opts.negotiation ?? ["+xa", "-pm"]),
+      "-dhl",
+      "-od",
+      dir,
+      ...(opts.extraArgs ?? []),
+      String(port),
+    ],
   }));
   return {
     host: LOCALHOST,

@@ -60,9 +60,40 @@ export function transcodeDataset(part10: Buffer, to: string): Buffer {
   try {
     const copy = part10.buffer.slice(part10.byteOffset, part10.byteOffset + part10.byteLength) as ArrayBuffer;
     const transcoder = new codecs.Transcoder(copy);
+    const source = { ...transcoder.getElements() };
     transcoder.transcode(to);
+    keepSourceEncoding(transcoder.getElements(), source);
     return Buffer.from(transcoder.getDicomDataset());
   } catch (err) {
     throw new TranscodeError(`cannot transcode to ${to}: ${(err as Error).message ?? String(err)}`);
   }
+}
+
+/** Attributes whose VR is US or SS as PixelRepresentation says ("xs" in dcmjs's dictionary). */
+const PIXEL_VALUE_ATTRIBUTES = [
+  "SmallestImagePixelValue",
+  "LargestImagePixelValue",
+  "SmallestPixelValueInSeries",
+  "LargestPixelValueInSeries",
+  "PixelPaddingValue",
+  "PixelPaddingRangeLimit",
+];
+
+/**
+ * Decoding replaces dcmjs's VR map with one for PixelData alone, and a source in implicit VR gives these
+ * attributes no VR, so those of signed images were written as US (-2000 became 63536); decoding also adds
+ * PlanarConfiguration to single-sample images, where PS3.3 forbids it. The source's VRs are kept (the new
+ * PixelData VR aside), US or SS set as PixelRepresentation says, and PlanarConfiguration left out again.
+ */
+function keepSourceEncoding(elements: Record<string, unknown>, source: Record<string, unknown>): void {
+  const pixelValueVr = elements.PixelRepresentation === 1 ? "SS" : "US";
+  elements._vrMap = {
+    ...(source._vrMap as object | undefined),
+    ...(elements._vrMap as object | undefined),
+    ...Object.fromEntries(
+      PIXEL_VALUE_ATTRIBUTES.filter((name) => name in elements).map((name) => [name, pixelValueVr]),
+    ),
+  };
+  if (!("PlanarConfiguration" in source) && elements.SamplesPerPixel === 1)
+    delete elements.PlanarConfiguration;
 }

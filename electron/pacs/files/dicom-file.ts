@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
-import { open, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import * as tags from "../../../shared/dicom/tags.js";
-import { type DataSet, parseDataset } from "../dicom/dataset.js";
-import { type Part10Header, readPart10Header } from "../dicom/part10.js";
+import { type DataSet, DicomParseError, parseDataset, parseDatasetFile } from "../dicom/dataset.js";
+import { type Part10Header, readPart10Header, readPart10HeaderFromFile } from "../dicom/part10.js";
 import { fileMetaFor } from "../dimse/scp/store.js";
 import type { StoreItem } from "../dimse/scu/store.js";
 import type { ObjectStore } from "../archive/object-store.js";
 import type { ReceivedObject } from "../ingest/received-object.js";
+import { IngestRefusal } from "../ingest/refusal.js";
+import { Status } from "../dimse/status.js";
 
 export interface DicomFileInfo {
   path: string;
@@ -16,8 +18,6 @@ export interface DicomFileInfo {
   transferSyntaxUid: string;
 }
 
-const HEAD_BYTES = 256 * 1024;
-
 function identify(path: string, header: Part10Header, dataset: DataSet | undefined): DicomFileInfo {
   const sopClassUid = dataset?.string(tags.SOPClassUID) ?? header.mediaStorageSopClassUid ?? "";
   const sopInstanceUid = dataset?.string(tags.SOPInstanceUID) ?? header.mediaStorageSopInstanceUid ?? "";
@@ -25,23 +25,16 @@ function identify(path: string, header: Part10Header, dataset: DataSet | undefin
   return { path, header, sopClassUid, sopInstanceUid, transferSyntaxUid: header.transferSyntaxUid };
 }
 
-/** Reads what a send needs to negotiate (SOP class, instance, transfer syntax) from the head of a file. */
+/**
+ * Reads what a send needs to negotiate (SOP class, instance, transfer syntax) from the data set, up to
+ * its pixel data: the command must name the UIDs the data set holds, which a file's meta header may not.
+ */
 export async function identifyFile(path: string): Promise<DicomFileInfo> {
-  const handle = await open(path, "r");
-  let head: Buffer;
-  try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
-    head = buf.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-  const header = readPart10Header(head);
-  if (header.mediaStorageSopClassUid && header.mediaStorageSopInstanceUid)
-    return identify(path, header, undefined);
-  const dataset = parseDataset(head.subarray(header.datasetOffset), {
+  const header = readPart10HeaderFromFile(path);
+  const dataset = parseDatasetFile(path, header.datasetOffset, {
     transferSyntaxUid: header.transferSyntaxUid,
     stopAtPixelData: true,
+    skipValuesLongerThan: 65_536,
   });
   return identify(path, header, dataset);
 }
@@ -55,6 +48,26 @@ export function fileStoreItem(info: DicomFileInfo): StoreItem {
   };
 }
 
+/** As `identify`, refused in the words a C-STORE of the same dataset would get. */
+function identifyForIngest(path: string, header: Part10Header, dataset: Buffer): DicomFileInfo {
+  let parsed: DataSet;
+  try {
+    parsed = parseDataset(dataset, {
+      transferSyntaxUid: header.transferSyntaxUid,
+      stopAtPixelData: true,
+      skipValuesLongerThan: 65_536,
+    });
+  } catch (err) {
+    if (!(err instanceof DicomParseError)) throw err;
+    throw new IngestRefusal(Status.StoreErrorCannotUnderstand, `dataset cannot be parsed: ${err.message}`);
+  }
+  try {
+    return identify(path, header, parsed);
+  } catch (err) {
+    throw new IngestRefusal(Status.StoreErrorMissingSopInstanceUid, `dataset has ${(err as Error).message}`);
+  }
+}
+
 /**
  * A file from disk as the ingest pipeline takes it: the dataset exactly as in the file, behind
  * Hilum's own file meta header (so the same instance imported or received is the same object).
@@ -63,12 +76,7 @@ export async function receivedFromFile(path: string, store: ObjectStore): Promis
   const bytes = await readFile(path);
   const header = readPart10Header(bytes);
   const dataset = bytes.subarray(header.datasetOffset);
-  const parsed = parseDataset(dataset, {
-    transferSyntaxUid: header.transferSyntaxUid,
-    stopAtPixelData: true,
-    skipValuesLongerThan: 65_536,
-  });
-  const info = identify(path, header, parsed);
+  const info = identifyForIngest(path, header, dataset);
   const meta = fileMetaFor(info.sopClassUid, info.sopInstanceUid, header.transferSyntaxUid);
   const sha256 = createHash("sha256").update(meta).update(dataset).digest("hex");
   const staging = store.createStaging();

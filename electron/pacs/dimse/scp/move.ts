@@ -3,8 +3,7 @@ import type { Logger } from "../../core/logger.js";
 import { IdentifierError } from "../identifier.js";
 import { QueryError } from "../../db/query.js";
 import { Status } from "../status.js";
-import { openAssociation } from "../scu/client.js";
-import { proposeForStore, storeItems } from "../scu/store.js";
+import { sendToPeer } from "../scu/store.js";
 import { type RetrieveDeps, finishRetrieve, resolveRetrieve, runRetrieve } from "./retrieve.js";
 import type { ServiceHandler } from "./service.js";
 
@@ -62,37 +61,13 @@ export function moveService(deps: MoveDeps): ServiceHandler {
         request,
         instances,
         async (items, onResult, cancelled) => {
-          let association;
-          try {
-            association = await openAssociation(destination, proposeForStore(items), {
-              callingAeTitle: deps.aeTitle,
-              log: deps.log,
-            });
-          } catch (err) {
-            request.log.warn(
-              { destination: destination.aeTitle, err: (err as Error).message },
-              "cannot reach move destination",
-            );
-            for (const item of items)
-              onResult({
-                sopInstanceUid: item.sopInstanceUid,
-                status: 0xa702,
-                category: "failure",
-                error: (err as Error).message,
-              });
-            return;
-          }
-          try {
-            await storeItems(association, items, {
-              onResult,
-              cancelled,
-              moveOriginator: { aeTitle: caller, messageId: command.messageId ?? 0 },
-            });
-            await association.release();
-          } catch (err) {
-            association.abort();
-            throw err;
-          }
+          await sendToPeer(destination, items, {
+            callingAeTitle: deps.aeTitle,
+            log: deps.log,
+            onResult,
+            cancelled,
+            moveOriginator: { aeTitle: caller, messageId: command.messageId ?? 0 },
+          });
         },
         deps,
       );

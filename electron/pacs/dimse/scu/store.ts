@@ -4,7 +4,8 @@ import type { Association } from "../association.js";
 import { CommandField, Priority } from "../command.js";
 import type { PresentationContext } from "../context.js";
 import { statusCategory } from "../status.js";
-import type { ProposedContextSpec } from "./client.js";
+import type { Logger } from "../../core/logger.js";
+import { type PeerAddress, type ProposedContextSpec, openAssociation } from "./client.js";
 
 /** One instance to send: what it is, and how to get its Part 10 bytes when its turn comes. */
 export interface StoreItem {
@@ -40,8 +41,10 @@ const UNCOMPRESSED: string[] = [
 ];
 
 /**
- * The contexts to propose for a set of instances: for each SOP class its stored transfer syntaxes
- * as they are, plus an uncompressed fallback we can transcode to when the peer refuses those.
+ * The contexts to propose for a set of instances: for each SOP class each stored transfer syntax in a
+ * context of its own (uncompressed ones too: in a shared context the peer would pick its favourite, and
+ * an implicit VR instance would be re-encoded for nothing, or fail where the codecs cannot), plus an
+ * uncompressed fallback we can transcode to when the peer refuses those.
  */
 export function proposeForStore(
   items: Iterable<{ sopClassUid: string; transferSyntaxUid: string }>,
@@ -54,13 +57,86 @@ export function proposeForStore(
   }
   const specs: ProposedContextSpec[] = [];
   for (const [sopClass, syntaxes] of byClass) {
-    for (const ts of syntaxes) {
-      if (!UNCOMPRESSED.includes(ts)) specs.push({ abstractSyntax: sopClass, transferSyntaxes: [ts] });
-    }
+    for (const ts of syntaxes) specs.push({ abstractSyntax: sopClass, transferSyntaxes: [ts] });
     specs.push({ abstractSyntax: sopClass, transferSyntaxes: [...UNCOMPRESSED] });
   }
-  if (specs.length > 128) throw new Error(`${specs.length} presentation contexts needed; split the send`);
+  if (specs.length > MAX_CONTEXTS)
+    throw new Error(`${specs.length} presentation contexts needed; split the send`);
   return specs;
+}
+
+/** PS3.8 allows 128 presentation contexts (odd IDs 1–255) per association. */
+const MAX_CONTEXTS = 128;
+
+/** Splits items, in order, into groups whose proposals fit in one association each. */
+export function groupsForAssociations<T extends { sopClassUid: string; transferSyntaxUid: string }>(
+  items: T[],
+): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let syntaxesByClass = new Map<string, Set<string>>();
+  let contexts = 0;
+  for (const item of items) {
+    const known = syntaxesByClass.get(item.sopClassUid);
+    const added = known ? (known.has(item.transferSyntaxUid) ? 0 : 1) : 2;
+    if (contexts + added > MAX_CONTEXTS) {
+      groups.push(group);
+      group = [];
+      syntaxesByClass = new Map();
+      contexts = 0;
+    }
+    const syntaxes = syntaxesByClass.get(item.sopClassUid) ?? new Set<string>();
+    contexts += syntaxes.size === 0 ? 2 : syntaxes.has(item.transferSyntaxUid) ? 0 : 1;
+    syntaxes.add(item.transferSyntaxUid);
+    syntaxesByClass.set(item.sopClassUid, syntaxes);
+    group.push(item);
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/**
+ * Sends items to a peer over as many associations as their presentation contexts need. An
+ * association that cannot be opened fails each of its items with the reason, so every item gets
+ * exactly one outcome.
+ */
+export async function sendToPeer(
+  peer: PeerAddress,
+  items: StoreItem[],
+  options: StoreOptions & { callingAeTitle: string; log?: Logger },
+): Promise<StoreOutcome[]> {
+  const outcomes: StoreOutcome[] = [];
+  const report = (outcome: StoreOutcome) => {
+    outcomes.push(outcome);
+    options.onResult?.(outcome);
+  };
+  for (const group of groupsForAssociations(items)) {
+    if (options.cancelled?.()) break;
+    let association: Association;
+    try {
+      association = await openAssociation(peer, proposeForStore(group), {
+        callingAeTitle: options.callingAeTitle,
+        log: options.log,
+      });
+    } catch (err) {
+      for (const item of group)
+        report({
+          sopInstanceUid: item.sopInstanceUid,
+          status: 0xa702,
+          category: "failure",
+          error: (err as Error).message,
+        });
+      continue;
+    }
+    try {
+      await storeItems(association, group, { ...options, onResult: report });
+      await association.release();
+    } catch (err) {
+      association.abort();
+      throw err;
+    }
+  }
+  return outcomes;
 }
 
 /** Sends instances one after another on an open association; the next is read while the current one is in flight. */
