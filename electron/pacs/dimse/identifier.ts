@@ -3,7 +3,7 @@ import * as tags from "../../../shared/dicom/tags.js";
 import { TransferSyntaxUid } from "../../../shared/dicom/transfer-syntax.js";
 import { type DataSet, DicomParseError, parseDataset } from "../dicom/dataset.js";
 import { type WritableElement, encodeDataset } from "../dicom/writer.js";
-import { encodeText } from "../dicom/charset.js";
+import { encodeText, isAsciiText } from "../dicom/charset.js";
 import type { FindMatch, QueryKey, ReturnValue } from "../db/query.js";
 import { Status } from "./status.js";
 
@@ -100,8 +100,7 @@ function toWritable(tag: number, value: ReturnValue): WritableElement {
 
 function chooseCharset(match: FindMatch, requested: string[]): string | undefined {
   const texts = collectText(match);
-  if (texts.every((t) => /^[\x00-\x7f]*$/.test(t)))
-    return requested.length > 0 ? requested.join("\\") : undefined;
+  if (texts.every(isAsciiText)) return requested.length > 0 ? requested.join("\\") : undefined;
   if (requested.length > 0 && requested[0] !== "ISO_IR 192") {
     try {
       for (const text of texts) encodeText(text, requested);

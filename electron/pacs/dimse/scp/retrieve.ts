@@ -6,7 +6,7 @@ import { encodeDataset } from "../../dicom/writer.js";
 import { IdentifierError, type ParsedIdentifier, parseIdentifier } from "../identifier.js";
 import { type QueryModel, queryModelOf } from "../query-models.js";
 import { Status } from "../status.js";
-import { type StoreItem, type StoreOutcome, storeItems } from "../scu/store.js";
+import type { StoreItem, StoreOutcome } from "../scu/store.js";
 import type { ServiceRequest } from "./service.js";
 
 export interface RetrieveDeps {

@@ -2,6 +2,7 @@ import { tagForKeyword, vrForTag } from "../../../../shared/dicom/dictionary.js"
 import * as tags from "../../../../shared/dicom/tags.js";
 import { TransferSyntaxUid } from "../../../../shared/dicom/transfer-syntax.js";
 import { type DataSet, parseDataset } from "../../dicom/dataset.js";
+import { isAsciiText } from "../../dicom/charset.js";
 import { type WritableElement, encodeDataset } from "../../dicom/writer.js";
 import type { Association, DataSink } from "../association.js";
 import { type Command, CommandField, Priority } from "../command.js";
@@ -32,7 +33,7 @@ export function parseTagName(name: string): number {
 /** Encodes an identifier; non-ASCII values make it UTF-8 (ISO_IR 192). */
 export function buildIdentifier(level: Level, keys: KeyValues, transferSyntaxUid: string): Buffer {
   const elements: WritableElement[] = [{ tag: tags.QueryRetrieveLevel, vr: "CS", value: level }];
-  const utf8 = Object.values(keys).some((v) => /[^\x00-\x7f]/.test(v));
+  const utf8 = !Object.values(keys).every(isAsciiText);
   if (utf8) elements.push({ tag: tags.SpecificCharacterSet, vr: "CS", value: "ISO_IR 192" });
   for (const [name, value] of Object.entries(keys)) {
     const tag = parseTagName(name);
