@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,6 +6,8 @@ import type { TestProject } from "vitest/node";
 
 /** One scratch root per `npm test` run; test files create their own folders below it. */
 export default function setup(project: TestProject): () => void {
+  // The server and CLI are tested as users run them: from the bundles `npm run serve`/`hilum` build.
+  execFileSync(process.execPath, ["scripts/build-node.mjs"], { stdio: "inherit" });
   const root = mkdtempSync(join(tmpdir(), "hilum-test-"));
   project.provide("scratchRoot", root);
   return () => rmSync(root, { recursive: true, force: true });

@@ -1,6 +1,5 @@
 /** Section 2: Hilum's SCU (CLI `send`) and DCMTK storescu each send the same files to a fresh storescp. */
-import { join } from "node:path";
-import { REPO_ROOT } from "../../test/support/hilum.js";
+import { CLI_BUNDLE, REPO_ROOT } from "../../test/support/hilum.js";
 import type { DicomTarget } from "../../test/support/peers.js";
 import { expectSuccess, timedRun, type TimedRun } from "./command.js";
 import type { Load } from "./files.js";
@@ -28,8 +27,7 @@ export interface SendSample {
 function sendCommand(sender: SenderName, target: DicomTarget, folder: string): [string, string[]] {
   if (sender === "storescu") return ["storescu", storescuArgs(target, folder)];
   const to = `${target.aeTitle}@${target.host}:${target.port}`;
-  const cli = join(REPO_ROOT, "electron/cli.ts");
-  return [process.execPath, ["--import", "tsx", cli, "send", folder, "--to", to]];
+  return [process.execPath, [CLI_BUNDLE, "send", folder, "--to", to]];
 }
 
 /** "Sent 500 of 500 files to STORESCP in 1.2 s (410 images/s)" → 410. */
@@ -64,15 +62,14 @@ export interface StartupSample {
 }
 
 /**
- * The floor under every `send` figure: Hilum's CLI doing a C-ECHO to storescp (Node, tsx, the CLI's
+ * The floor under every `send` figure: Hilum's CLI doing a C-ECHO to storescp (Node, the CLI bundle's
  * modules, one association), spawn to exit, and its peak RSS.
  */
 export async function measureCliStartup(): Promise<StartupSample> {
   await settle();
   return withReceiver("storescp", async ({ target }) => {
-    const cli = join(REPO_ROOT, "electron/cli.ts");
     const to = `${target.aeTitle}@${target.host}:${target.port}`;
-    const run = await timedRun(process.execPath, ["--import", "tsx", cli, "echo", to], {
+    const run = await timedRun(process.execPath, [CLI_BUNDLE, "echo", to], {
       cwd: REPO_ROOT,
       measureRss: true,
     });

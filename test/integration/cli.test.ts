@@ -7,7 +7,7 @@ import { readPart10Header } from "../../electron/pacs/dicom/part10.js";
 import { PYDICOM_TEST_FILES } from "../support/archive.js";
 import { dcmdump } from "../support/dcmdump.js";
 import { cachedCtSeries } from "../support/fixture-cache.js";
-import { REPO_ROOT, type TestNode, startTestNode } from "../support/hilum.js";
+import { CLI_BUNDLE, REPO_ROOT, type TestNode, startTestNode } from "../support/hilum.js";
 import { type DicomTarget, type StorescpPeer, startStorescp } from "../support/peers.js";
 import { freePort } from "../support/ports.js";
 import { type RunResult, run } from "../support/process.js";
@@ -15,7 +15,7 @@ import { SCU_SERIES, sendFiles } from "./scu-support.js";
 
 /** `npm run hilum -- …`, as the script runs it. */
 function hilum(...args: string[]): Promise<RunResult> {
-  return run(process.execPath, ["--import", "tsx", join(REPO_ROOT, "electron/cli.ts"), ...args], {
+  return run(process.execPath, [CLI_BUNDLE, ...args], {
     cwd: REPO_ROOT,
     timeoutMs: 120_000,
   });

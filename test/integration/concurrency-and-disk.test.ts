@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cachedCtSeries } from "../support/fixture-cache.js";
-import { REPO_ROOT, scratchDir, startTestNode } from "../support/hilum.js";
+import { REPO_ROOT, SERVE_BUNDLE, scratchDir, startTestNode } from "../support/hilum.js";
 import { archived, fileDataset } from "../support/archive.js";
 import { echoscu, startStorescp, storescu, movescu } from "../support/peers.js";
 import { freePort } from "../support/ports.js";
@@ -60,7 +60,7 @@ describe("a full disk", () => {
     const script = [
       "trap : TERM",
       `mount -t tmpfs -o size=12m tmpfs "${data}" || exit 97`,
-      `"${process.execPath}" --import tsx electron/headless.ts --data "${data}" --bind 127.0.0.1 --dicom-port ${dicomPort} --http-port ${httpPort} --peer BACKUP@127.0.0.1:${backup.port}`,
+      `"${process.execPath}" "${SERVE_BUNDLE}" --data "${data}" --bind 127.0.0.1 --dicom-port ${dicomPort} --http-port ${httpPort} --peer BACKUP@127.0.0.1:${backup.port}`,
       `echo "STAGING-LEFT: $(ls -A "${data}/archive/staging" | wc -l)"`,
     ].join("\n");
     node = spawnService("hilum-full-disk", "unshare", ["--map-root-user", "--mount", "sh", "-c", script], {

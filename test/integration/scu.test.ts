@@ -10,7 +10,7 @@ import { find, move, proposeQuery } from "../../electron/pacs/dimse/scu/query.js
 import { CT_IMAGE_STORAGE, type CtSeries } from "../fixtures/ct-series.js";
 import { PYDICOM_TEST_FILES, archived, datasetOf, fileDataset } from "../support/archive.js";
 import { cachedCompressedSeries, cachedCtSeries } from "../support/fixture-cache.js";
-import { REPO_ROOT, type TestNode, startTestNode } from "../support/hilum.js";
+import { CLI_BUNDLE, REPO_ROOT, type TestNode, startTestNode } from "../support/hilum.js";
 import {
   type DcmqrscpPeer,
   type DicomTarget,
@@ -306,8 +306,7 @@ const PEAK_RSS_PROBE = `data:text/javascript,process.on("exit", () => process.st
 /** The CLI's `send` in a child process; resolves with its peak RSS in kB. */
 async function sendPeakRss(target: DicomTarget, files: readonly string[]): Promise<number> {
   const to = `${target.aeTitle}@${target.host}:${target.port}`;
-  const cli = join(REPO_ROOT, "electron/cli.ts");
-  const args = ["--import", "tsx", "--import", PEAK_RSS_PROBE, cli, "send", ...files, "--to", to];
+  const args = ["--import", PEAK_RSS_PROBE, CLI_BUNDLE, "send", ...files, "--to", to];
   const result = await run(process.execPath, args, { cwd: REPO_ROOT });
   expect(result.code, result.stderr).toBe(0);
   expect(result.stdout).toContain(`Sent ${files.length} of ${files.length} files`);

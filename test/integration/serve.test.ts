@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, type ServedNode, scratchDir, spawnServe } from "../support/hilum.js";
+import { REPO_ROOT, SERVE_BUNDLE, type ServedNode, scratchDir, spawnServe } from "../support/hilum.js";
 import { echoscu, storescu } from "../support/peers.js";
 import { run } from "../support/process.js";
 import { PYDICOM_TEST_FILES } from "../support/archive.js";
 
 function serveCommand(args: string[]) {
-  return run(process.execPath, ["--import", "tsx", join(REPO_ROOT, "electron/headless.ts"), ...args], {
+  return run(process.execPath, [SERVE_BUNDLE, ...args], {
     cwd: REPO_ROOT,
     timeoutMs: 30_000,
   });

@@ -15,6 +15,10 @@ import { type Service, spawnService, waitForPort } from "./process.js";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 
+/** The bundles `npm run serve` and `npm run hilum` run (built by scripts/build-node.mjs, in the global setup). */
+export const SERVE_BUNDLE = join(REPO_ROOT, "out/node/headless.mjs");
+export const CLI_BUNDLE = join(REPO_ROOT, "out/node/cli.mjs");
+
 export interface TestNode {
   node: HilumNode;
   target: DicomTarget;
@@ -63,9 +67,7 @@ export async function spawnServe(args: string[] = [], dataDir = scratchDir("serv
     "hilum-serve",
     process.execPath,
     [
-      "--import",
-      "tsx",
-      join(REPO_ROOT, "electron/headless.ts"),
+      SERVE_BUNDLE,
       "--data",
       dataDir,
       "--dicom-port",

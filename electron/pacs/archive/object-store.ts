@@ -34,6 +34,8 @@ export interface StagingWriter {
   write(chunk: Buffer): Promise<void> | undefined;
   /** Resolves when every queued chunk is written (not yet synced); rejects with the first write error. */
   flush(): Promise<void>;
+  /** Starts making the bytes durable; nothing more can be written. `finish` awaits it. */
+  sync(): Promise<void>;
   /** Syncs the object and names it by its key; it is then ready to be sealed. */
   finish(key: string): Promise<StagedObject>;
   /** Drops the object (refused, aborted association); never throws. */

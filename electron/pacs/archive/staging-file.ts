@@ -18,6 +18,7 @@ export class StagingFile implements StagingWriter {
   private pending = 0;
   private error?: Error;
   private done = false;
+  private synced?: Promise<void>;
 
   constructor(
     private readonly dir: string,
@@ -61,32 +62,37 @@ export class StagingFile implements StagingWriter {
     if (this.error) throw this.error;
   }
 
-  async finish(key: string): Promise<StagedObject> {
-    this.done = true;
-    const path = join(this.dir, `${key}.${randomUUID()}`);
-    const handle = await this.handle.catch(() => undefined);
-    try {
+  /** Starts syncing everything written so far; the caller may compute the key meanwhile. */
+  sync(): Promise<void> {
+    this.synced ??= (async () => {
+      this.done = true;
+      const handle = await this.handle;
       await this.chain;
-      if (this.error || !handle) throw this.error ?? new Error("staging file could not be opened");
-      // Renamed before the sync so that one journal commit covers data, size and name. The name is
-      // no promise of completeness: recovery checks every staged file's content against its key.
-      await rename(this.path, path);
+      if (this.error) throw this.error;
       await handle.sync();
       await handle.close();
+    })();
+    return this.synced;
+  }
+
+  async finish(key: string): Promise<StagedObject> {
+    const path = join(this.dir, `${key}.${randomUUID()}`);
+    try {
+      await this.sync();
+      await rename(this.path, path);
       this.onFinished({ key, path });
       return { key, path };
     } catch (err) {
-      await handle?.close().catch(() => undefined);
+      await this.handle.then((h) => h.close()).catch(() => undefined);
       await rm(this.path, { force: true }).catch(() => undefined);
-      await rm(path, { force: true }).catch(() => undefined);
       throw err;
     }
   }
 
   async abort(): Promise<void> {
-    if (this.done) return;
     this.done = true;
     await this.chain;
+    await this.synced?.catch(() => undefined);
     await this.handle.then((h) => h.close()).catch(() => undefined);
     await rm(this.path, { force: true }).catch(() => undefined);
   }

@@ -88,7 +88,7 @@ export async function receivedFromFile(path: string, store: ObjectStore): Promis
     dataset: [dataset],
     complete: true,
     datasetLength: dataset.length,
-    sha256,
+    sha256: () => Promise.resolve(sha256),
     staging,
   };
 }

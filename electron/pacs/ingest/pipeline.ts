@@ -89,8 +89,10 @@ export class IngestPipeline {
   private async admit(request: IngestRequest): Promise<IngestResult> {
     const header = await readHeader(request.object);
     const identity = this.validate(header, request);
+    // The sync and the checksum run on the thread pool side by side.
+    const [, sha256] = await Promise.all([request.object.staging.sync(), request.object.sha256()]);
     const existing = this.options.index.findInstance(identity.sopInstanceUid);
-    if (existing && existing.sha256 === request.object.sha256) {
+    if (existing && existing.sha256 === sha256) {
       await request.object.staging.abort();
       this.audit(request, identity, "duplicate", "success");
       return { outcome: "duplicate", ...identity, storageKey: existing.storageKey };
@@ -111,14 +113,14 @@ export class IngestPipeline {
       );
     }
     const record = extractRecord(header, {
-      storageKey: request.object.sha256,
-      sha256: request.object.sha256,
+      storageKey: sha256,
+      sha256,
       size: storedSize(request.object),
       transferSyntaxUid: request.object.transferSyntaxUid,
       callingAeTitle: request.source.callingAeTitle,
       receivedAt: new Date().toISOString(),
     });
-    const result = await this.persist(request, record);
+    const result = await this.persist(request, record, sha256);
     for (const listener of this.listeners) listener(result, request);
     return result;
   }
@@ -152,8 +154,9 @@ export class IngestPipeline {
     return { sopInstanceUid, sopClassUid, studyInstanceUid, seriesInstanceUid };
   }
 
-  private persist(request: IngestRequest, record: InstanceRecord): Promise<IngestResult> {
-    const staging = request.object.staging.finish(request.object.sha256);
+  private persist(request: IngestRequest, record: InstanceRecord, sha256: string): Promise<IngestResult> {
+    const staging = request.object.staging.finish(sha256);
+    staging.catch(() => undefined); // awaited by the batch; a failure must not count as unhandled meanwhile
     return new Promise((resolve, reject) => {
       this.queue.push({ request, record, staging, resolve, reject });
       this.drain();

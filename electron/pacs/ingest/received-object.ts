@@ -14,7 +14,8 @@ export interface ReceivedObject {
   complete: boolean;
   /** Bytes of dataset received; the stored file is meta.length + datasetLength. */
   datasetLength: number;
-  sha256: string;
+  /** SHA-256 of the stored bytes (meta + dataset), computed off the event loop when possible. */
+  sha256(): Promise<string>;
   staging: StagingWriter;
 }
 

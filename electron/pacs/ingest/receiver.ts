@@ -1,4 +1,4 @@
-import { type Hash, createHash } from "node:crypto";
+import { type Hash, createHash, webcrypto } from "node:crypto";
 import type { StagingWriter } from "../archive/object-store.js";
 import type { DataSink } from "../dimse/association.js";
 import type { ReceivedObject } from "./received-object.js";
@@ -17,7 +17,8 @@ const HEAD_BYTES = 1024 * 1024;
  * memory stays bounded whatever the size of the instance.
  */
 export class InstanceReceiver implements DataSink {
-  private readonly hash: Hash;
+  /** Only for objects too large to keep in memory; small ones are hashed in one piece at the end. */
+  private hash?: Hash;
   private chunks: Buffer[] = [];
   private kept = 0;
   private length = 0;
@@ -30,12 +31,10 @@ export class InstanceReceiver implements DataSink {
     private readonly staging: StagingWriter,
     private readonly options: ReceiverOptions,
   ) {
-    this.hash = createHash("sha256").update(meta);
     staging.write(meta);
   }
 
   write(chunk: Buffer): Promise<void> | undefined {
-    this.hash.update(chunk);
     this.length += chunk.length;
     this.keep(chunk);
     return this.staging.write(chunk);
@@ -48,7 +47,7 @@ export class InstanceReceiver implements DataSink {
       dataset: this.chunks,
       complete: this.complete,
       datasetLength: this.length,
-      sha256: this.hash.digest("hex"),
+      sha256: this.digest(),
       staging: this.staging,
     };
   }
@@ -63,11 +62,30 @@ export class InstanceReceiver implements DataSink {
     return this.result;
   }
 
+  /** Memoised: the digest runs once, on the thread pool for objects held in memory. */
+  private digest(): () => Promise<string> {
+    let result: Promise<string> | undefined;
+    const hash = this.hash;
+    const parts = [this.meta, ...this.chunks];
+    return () =>
+      (result ??= hash
+        ? Promise.resolve(hash.digest("hex"))
+        : webcrypto.subtle
+            .digest("SHA-256", Buffer.concat(parts))
+            .then((digest) => Buffer.from(digest).toString("hex")));
+  }
+
   private keep(chunk: Buffer): void {
-    if (this.complete && this.length <= this.options.keepInMemory) {
+    if (this.hash) {
+      this.hash.update(chunk);
+    } else if (this.length <= this.options.keepInMemory) {
       this.chunks.push(chunk);
       this.kept += chunk.length;
       return;
+    } else {
+      this.hash = createHash("sha256").update(this.meta);
+      for (const kept of this.chunks) this.hash.update(kept);
+      this.hash.update(chunk);
     }
     if (this.complete) {
       this.complete = false;

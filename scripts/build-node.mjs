@@ -1,0 +1,16 @@
+// Bundles the headless server and the CLI for plain `node` (dependencies stay in node_modules):
+// starting from a bundle takes a third of the time and memory of transpiling on the fly.
+import { build } from "esbuild";
+
+await build({
+  entryPoints: { headless: "electron/headless.ts", cli: "electron/cli.ts" },
+  outdir: "out/node",
+  outExtension: { ".js": ".mjs" },
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  packages: "external",
+  sourcemap: "linked",
+  logLevel: "warning",
+});
