@@ -16,8 +16,7 @@ import {
   receivedFromFile,
 } from "../pacs/files/dicom-file.js";
 import { IngestRefusal } from "../pacs/ingest/refusal.js";
-import { openArchive } from "../pacs/node.js";
-import { initializeCodecs } from "../pacs/codecs/transcode.js";
+import { openLocalArchive } from "../pacs/local-archive.js";
 import type { QueryModel } from "../pacs/dimse/query-models.js";
 import { ProgressBar } from "./progress.js";
 
@@ -59,7 +58,6 @@ export async function echoCommand(target: string, callingAeTitle: string): Promi
 }
 
 export async function sendCommand(paths: string[], target: string, callingAeTitle: string): Promise<number> {
-  await initializeCodecs();
   const peer = parsePeer(target);
   const files = await collectFiles(paths);
   const refused: Refused[] = [];
@@ -94,7 +92,7 @@ export async function sendCommand(paths: string[], target: string, callingAeTitl
 }
 
 export async function importCommand(paths: string[], config: HilumConfig): Promise<number> {
-  const { index, store, ingest } = await openArchive(config, silentLogger);
+  const { index, store, ingest } = await openLocalArchive(config, silentLogger);
   const files = await collectFiles(paths);
   const bar = new ProgressBar("Importing", files.length);
   const refused: Refused[] = [];

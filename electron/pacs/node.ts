@@ -1,10 +1,8 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { FilesystemStore } from "./archive/filesystem-store.js";
+import type { FilesystemStore } from "./archive/filesystem-store.js";
 import { initializeCodecs } from "./codecs/transcode.js";
 import type { HilumConfig } from "./config/schema.js";
 import type { Logger } from "./core/logger.js";
-import { type Index, openIndex } from "./db/database.js";
+import type { Index } from "./db/database.js";
 import { DEFAULT_LIMITS } from "./dimse/association.js";
 import { scpCapabilities } from "./dimse/capabilities.js";
 import { CommandField } from "./dimse/command.js";
@@ -15,7 +13,8 @@ import { moveService } from "./dimse/scp/move.js";
 import { DicomServer } from "./dimse/scp/server.js";
 import type { ServiceHandler } from "./dimse/scp/service.js";
 import { storeService } from "./dimse/scp/store.js";
-import { IngestPipeline } from "./ingest/pipeline.js";
+import type { IngestPipeline } from "./ingest/pipeline.js";
+import { openLocalArchive } from "./local-archive.js";
 import type { NodeStatus } from "./node-status.js";
 import { startWebServer } from "./web/server.js";
 
@@ -33,32 +32,9 @@ export interface HilumNode {
   close(): Promise<void>;
 }
 
-/** Opens the archive and index of a data folder (no network); the CLI's `import` uses this alone. */
-export async function openArchive(config: HilumConfig, log: Logger) {
-  mkdirSync(config.dataDir, { recursive: true });
-  const index = openIndex(join(config.dataDir, "index.sqlite"));
-  const store = new FilesystemStore(join(config.dataDir, "archive"));
-  await store.init();
-  const recovered = await store.recover((key) => index.hasStorageKey(key));
-  const ingest = new IngestPipeline({
-    store,
-    index,
-    log: log.child({ component: "ingest" }),
-    duplicates: config.storage.duplicates,
-  });
-  const reindexed = await ingest.reindex(recovered.unindexed);
-  if (recovered.published + recovered.discarded + recovered.unindexed.length > 0) {
-    log.warn(
-      { published: recovered.published, discarded: recovered.discarded, reindexed },
-      "archive staging recovered after an unclean stop",
-    );
-  }
-  return { index, store, ingest };
-}
-
 export async function startNode(config: HilumConfig, log: Logger): Promise<HilumNode> {
   await initializeCodecs();
-  const { index, store, ingest } = await openArchive(config, log);
+  const { index, store, ingest } = await openLocalArchive(config, log);
   const peers = () => config.peers;
   const services = new Map<number, ServiceHandler>([
     [CommandField.CEchoRq, echoService],

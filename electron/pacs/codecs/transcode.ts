@@ -1,9 +1,4 @@
-import dcmjs from "dcmjs";
-import codecs from "dcmjs-codecs";
-
-// dcmjs logs every private tag it cannot name; transcoding errors reach the caller as exceptions.
-dcmjs.log.setLevel("error");
-codecs.log.setLevel("error");
+type Codecs = typeof import("dcmjs-codecs");
 
 /** Transfer syntaxes dcmjs-codecs can both read and write (its WASM codecs for the compressed ones). */
 export const TRANSCODABLE = new Set<string>([
@@ -34,18 +29,29 @@ export class TranscodeError extends Error {
 }
 
 let ready: Promise<void> | undefined;
+let codecs: Codecs | undefined;
 
 /**
- * Loads the WASM codecs once. The node awaits this before it accepts any association, because a
+ * Loads dcmjs-codecs and its WASM codecs once (on demand: a command line that never transcodes
+ * never pays for them). The node awaits this before it accepts any association, because a
  * transcode attempted before the codecs exist fails — it must never be silently skipped.
  */
 export function initializeCodecs(): Promise<void> {
-  ready ??= codecs.NativeCodecs.initializeAsync({ logCodecsInfo: false, logCodecsTrace: false });
+  ready ??= (async () => {
+    const [dcmjs, module] = await Promise.all([import("dcmjs"), import("dcmjs-codecs")]);
+    // A CommonJS bundle: its exports arrive as the default export.
+    const loaded = ((module as { default?: Codecs }).default ?? module) as Codecs;
+    // dcmjs logs every private tag it cannot name; transcoding errors reach the caller as exceptions.
+    dcmjs.default.log.setLevel("error");
+    loaded.log.setLevel("error");
+    await loaded.NativeCodecs.initializeAsync({ logCodecsInfo: false, logCodecsTrace: false });
+    codecs = loaded;
+  })();
   return ready;
 }
 
 export function codecsReady(): boolean {
-  return codecs.NativeCodecs.isInitialized();
+  return codecs?.NativeCodecs.isInitialized() ?? false;
 }
 
 export function canTranscode(from: string, to: string, allowLossy = false): boolean {
@@ -56,7 +62,9 @@ export function canTranscode(from: string, to: string, allowLossy = false): bool
 
 /** Re-encodes a Part 10 file's dataset in another transfer syntax; returns the dataset bytes. */
 export function transcodeDataset(part10: Buffer, to: string): Buffer {
-  if (!codecsReady()) throw new TranscodeError("codecs are not initialised; call initializeCodecs() first");
+  if (!codecs || !codecsReady()) {
+    throw new TranscodeError("codecs are not initialised; call initializeCodecs() first");
+  }
   try {
     const copy = part10.buffer.slice(part10.byteOffset, part10.byteOffset + part10.byteLength) as ArrayBuffer;
     const transcoder = new codecs.Transcoder(copy);

@@ -1,5 +1,5 @@
 import { TransferSyntaxUid } from "../../../../shared/dicom/transfer-syntax.js";
-import { TranscodeError, canTranscode, transcodeDataset } from "../../codecs/transcode.js";
+import { TranscodeError, canTranscode, initializeCodecs, transcodeDataset } from "../../codecs/transcode.js";
 import type { Association } from "../association.js";
 import { CommandField, Priority } from "../command.js";
 import type { PresentationContext } from "../context.js";
@@ -178,10 +178,12 @@ async function storeOne(
   let dataset: Buffer;
   try {
     const { bytes, datasetOffset } = await loaded;
-    dataset =
-      context.transferSyntax === item.transferSyntaxUid
-        ? bytes.subarray(datasetOffset)
-        : transcodeDataset(bytes, context.transferSyntax);
+    if (context.transferSyntax === item.transferSyntaxUid) {
+      dataset = bytes.subarray(datasetOffset);
+    } else {
+      await initializeCodecs();
+      dataset = transcodeDataset(bytes, context.transferSyntax);
+    }
   } catch (err) {
     if (err instanceof TranscodeError) return fail(err.message);
     return fail(`cannot read the instance: ${(err as Error).message}`);
