@@ -116,3 +116,26 @@ describe("C-STORE SCP, driven by DCMTK storescu", () => {
     },
   );
 });
+
+describe("instances larger than what is kept in memory", () => {
+  it("are hashed as they stream, validated from disk, and stored byte for byte", async () => {
+    const hilum = await startTestNode({ storage: { keepInMemoryMiB: 0.1 } });
+    try {
+      const series = await cachedCtSeries({
+        slices: 300,
+        patientName: "Store^Series",
+        patientId: "STORE300",
+        seed: "store-300",
+      });
+      const files = series.files.slice(0, 6);
+      const result = await storescu(hilum.target, files);
+      expect(result.code, result.stderr).toBe(0);
+      for (const [i, file] of files.entries()) {
+        const object = await archived(hilum.node, series.sopInstanceUids[i]!);
+        expect(object.dataset.equals(fileDataset(file))).toBe(true);
+      }
+    } finally {
+      await hilum.close();
+    }
+  });
+});

@@ -12,15 +12,15 @@ export interface ReceiverOptions {
 const HEAD_BYTES = 1024 * 1024;
 
 /**
- * The DataSink for one incoming C-STORE (or C-GET sub-operation): hashes the bytes and streams
- * them into staging as they arrive, so the disk write overlaps the transfer and an association's
- * memory stays bounded whatever the size of the instance.
+ * The DataSink for one incoming C-STORE (or C-GET sub-operation): streams the bytes into staging
+ * as they arrive, so the disk write overlaps the transfer, and keeps them for validation and the
+ * checksum while the object is small; a large one is hashed as it arrives and read back from disk,
+ * so an association's memory stays bounded whatever the size of the instance.
  */
 export class InstanceReceiver implements DataSink {
   /** Only for objects too large to keep in memory; small ones are hashed in one piece at the end. */
   private hash?: Hash;
   private chunks: Buffer[] = [];
-  private kept = 0;
   private length = 0;
   private complete = true;
   private result?: ReceivedObject;
@@ -76,28 +76,31 @@ export class InstanceReceiver implements DataSink {
   }
 
   private keep(chunk: Buffer): void {
-    if (this.hash) {
-      this.hash.update(chunk);
-    } else if (this.length <= this.options.keepInMemory) {
+    if (!this.hash && this.length <= this.options.keepInMemory) {
       this.chunks.push(chunk);
-      this.kept += chunk.length;
       return;
-    } else {
-      this.hash = createHash("sha256").update(this.meta);
-      for (const kept of this.chunks) this.hash.update(kept);
-      this.hash.update(chunk);
     }
-    if (this.complete) {
-      this.complete = false;
-      const head: Buffer[] = [];
-      let size = 0;
-      for (const c of this.chunks) {
-        if (size >= HEAD_BYTES) break;
-        head.push(c);
-        size += c.length;
-      }
-      this.chunks = head;
-      this.kept = size;
-    }
+    this.hash ??= this.startStreamingHash();
+    this.hash.update(chunk);
   }
+
+  /** The object outgrew memory: hash what was kept, keep only its head for the header, hash the rest as it comes. */
+  private startStreamingHash(): Hash {
+    const hash = createHash("sha256").update(this.meta);
+    for (const kept of this.chunks) hash.update(kept);
+    this.complete = false;
+    this.chunks = leadingChunks(this.chunks, HEAD_BYTES);
+    return hash;
+  }
+}
+
+function leadingChunks(chunks: Buffer[], bytes: number): Buffer[] {
+  const head: Buffer[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    if (size >= bytes) break;
+    head.push(chunk);
+    size += chunk.length;
+  }
+  return head;
 }
