@@ -11,6 +11,8 @@ export interface TimedRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
+  /** performance.now() at spawn, to line up commands run at once. */
+  startedMs: number;
   /** Spawn to exit, in milliseconds. */
   wallMs: number;
   /** The process's VmHWM, in bytes (NaN when not measured). */
@@ -67,6 +69,7 @@ export function timedRun(cmd: string, args: readonly string[], opts: TimedOption
         code,
         signal,
         timedOut,
+        startedMs: started,
         wallMs,
         peakRssBytes: sampler?.stop() ?? Number.NaN,
         stdout: Buffer.concat(stdout).toString("utf8"),

@@ -3,7 +3,7 @@
  * fit on a command line, so each load is a temp folder holding only DICOM files (hard links, or copies
  * across file systems).
  */
-import { copyFileSync, linkSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 
@@ -26,12 +26,7 @@ export function loadFolder(files: readonly string[], label: string, copies = 1):
   try {
     for (let copy = 1; copy <= copies; copy++) {
       for (const file of files) {
-        const link = join(folder, `c${copy}-${basename(file)}`);
-        try {
-          linkSync(file, link);
-        } catch {
-          copyFileSync(file, link);
-        }
+        linkOrCopy(file, join(folder, `c${copy}-${basename(file)}`));
         const bytes = readFileSync(file); // also warms the page cache for the first measured run
         fileBytes += bytes.length;
         datasetBytes += bytes.length - datasetOffset(bytes);
@@ -48,6 +43,35 @@ export function loadFolder(files: readonly string[], label: string, copies = 1):
     fileBytes,
     remove: () => rmSync(folder, { recursive: true, force: true }),
   };
+}
+
+function linkOrCopy(file: string, link: string): void {
+  try {
+    linkSync(file, link);
+  } catch {
+    copyFileSync(file, link);
+  }
+}
+
+export interface SplitLoad extends Load {
+  /** Subfolders of `folder`, one per sender, holding the load's files between them. */
+  parts: string[];
+}
+
+/** The files of `load` dealt round-robin (in name order) into `count` subfolders of a new temp folder. */
+export function splitLoad(load: Load, count: number, label: string): SplitLoad {
+  const folder = mkdtempSync(join(tmpdir(), `hilum-bench-${label}-`));
+  const parts = Array.from({ length: count }, (_, i) => join(folder, `part-${i + 1}`));
+  try {
+    for (const part of parts) mkdirSync(part);
+    readdirSync(load.folder)
+      .sort()
+      .forEach((name, i) => linkOrCopy(join(load.folder, name), join(parts[i % count]!, name)));
+  } catch (error) {
+    rmSync(folder, { recursive: true, force: true });
+    throw error;
+  }
+  return { ...load, folder, parts, remove: () => rmSync(folder, { recursive: true, force: true }) };
 }
 
 /** VRs whose explicit-VR header has a 4-byte length (after 2 reserved bytes). */

@@ -44,8 +44,17 @@ async function startHilum(): Promise<RunningReceiver> {
   }
 }
 
-async function startDcmtkStorescp(): Promise<RunningReceiver> {
-  const peer = await startStorescp();
+export interface ReceiverOptions {
+  /**
+   * It will be sent several associations at once: storescp then runs with --fork (a child process per
+   * association); without it, it serves one association at a time and the others wait. Hilum and Orthanc
+   * serve associations concurrently as they are.
+   */
+  concurrent?: boolean;
+}
+
+async function startDcmtkStorescp(opts: ReceiverOptions): Promise<RunningReceiver> {
+  const peer = await startStorescp(opts.concurrent === true ? { extraArgs: ["--fork"] } : {});
   return {
     name: "storescp",
     target: peer,
@@ -66,12 +75,12 @@ async function startOrthancPacs(): Promise<RunningReceiver> {
   };
 }
 
-export function startReceiver(name: ReceiverName): Promise<RunningReceiver> {
+export function startReceiver(name: ReceiverName, opts: ReceiverOptions = {}): Promise<RunningReceiver> {
   switch (name) {
     case "Hilum":
       return startHilum();
     case "storescp":
-      return startDcmtkStorescp();
+      return startDcmtkStorescp(opts);
     case "Orthanc":
       return startOrthancPacs();
   }
@@ -81,8 +90,9 @@ export function startReceiver(name: ReceiverName): Promise<RunningReceiver> {
 export async function withReceiver<T>(
   name: ReceiverName,
   body: (receiver: RunningReceiver) => Promise<T>,
+  opts: ReceiverOptions = {},
 ): Promise<T> {
-  const receiver = await startReceiver(name);
+  const receiver = await startReceiver(name, opts);
   try {
     return await body(receiver);
   } finally {

@@ -1,4 +1,5 @@
 /** Medians over the repeats, and each target of issue 2 judged PASS or MISS. */
+import type { DiskFloorSample } from "./disk-floor.js";
 import type { FindResult } from "./find.js";
 import type { IngestSample } from "./ingest.js";
 import type { ReceiverName } from "./receivers.js";
@@ -22,6 +23,13 @@ export interface IngestSummary {
   complete: boolean;
 }
 
+export interface DiskFloorSummary {
+  runs: number;
+  seconds: number;
+  imagesPerSecond: number;
+  mbPerSecond: number;
+}
+
 export interface SendSummary {
   sender: SenderName;
   instances: number;
@@ -39,6 +47,17 @@ export interface Failure {
 }
 
 export interface IngestSection {
+  samples: IngestSample[];
+  failures: Failure[];
+  summaries: IngestSummary[];
+  /** The durable-write floor, measured in the same rotation as the receivers. */
+  floor: DiskFloorSample[];
+  floorSummary: DiskFloorSummary | null;
+}
+
+/** The same series split between several storescu processes sending at once, one association each. */
+export interface ConcurrentIngestSection {
+  associations: number;
   samples: IngestSample[];
   failures: Failure[];
   summaries: IngestSummary[];
@@ -76,6 +95,17 @@ export function summariseIngest(samples: readonly IngestSample[], files: number)
       complete: mine.every((s) => s.stored === files),
     };
   });
+}
+
+export function summariseDiskFloor(samples: readonly DiskFloorSample[]): DiskFloorSummary | null {
+  if (samples.length === 0) return null;
+  const of = (pick: (sample: DiskFloorSample) => number) => median(samples.map(pick));
+  return {
+    runs: samples.length,
+    seconds: of((s) => s.seconds),
+    imagesPerSecond: of((s) => s.imagesPerSecond),
+    mbPerSecond: of((s) => s.mbPerSecond),
+  };
 }
 
 export function summariseSend(samples: readonly SendSample[], distinctFiles: number): SendSummary[] {

@@ -8,6 +8,7 @@ import { cachedCompressedSeries, cachedCtSeries } from "../support/fixture-cache
 import { type TestNode, startTestNode } from "../support/hilum.js";
 import { dcmdump } from "../support/dcmdump.js";
 import { storescu } from "../support/peers.js";
+import { run } from "../support/process.js";
 
 /**
  * pydicom's test files that DCMTK's storescu itself cannot send (it never opens an association for
@@ -95,6 +96,24 @@ describe("C-STORE SCP, driven by DCMTK storescu", () => {
       const object = await archived(hilum.node, uid);
       expect(object.dataset.equals(fileDataset(series.files[i]!)), `slice ${i}`).toBe(true);
     }
+  });
+
+  it("writes files that dicom3tools' dciodvfy accepts (Hilum's file meta in front of the received dataset)", async () => {
+    const series = await cachedCtSeries({
+      slices: 300,
+      patientName: "Store^Series",
+      patientId: "STORE300",
+      seed: "store-300",
+    });
+    const uid = series.sopInstanceUids[0]!;
+    if (!hilum.node.index.findInstance(uid))
+      expect((await storescu(hilum.target, [series.files[0]!])).code).toBe(0);
+    await hilum.node.ingest.idle();
+    const row = hilum.node.index.findInstance(uid)!;
+    const result = await run("dciodvfy", [hilum.node.store.pathOf(row.storageKey)]);
+    const output = result.stdout + result.stderr;
+    expect(output).toMatch(/CTImage/);
+    expect(output).not.toMatch(/^Error/m);
   });
 
   it.each(COMPRESSED_SYNTAXES.filter((ts) => ts !== TransferSyntax.HtJpeg2000Lossless))(

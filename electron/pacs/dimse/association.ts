@@ -175,9 +175,10 @@ export class Association {
     });
   }
 
-  established(ac: AssociationInfo): void {
+  /** Requestor: the A-ASSOCIATE-AC arrived and the caller worked out what was agreed. */
+  established(info: AssociationInfo): void {
     this.clearArtim();
-    this.info = ac;
+    this.info = info;
     this.state = "established";
     this.touch();
   }

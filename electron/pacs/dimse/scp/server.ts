@@ -2,6 +2,7 @@ import { type Server, type Socket, createServer } from "node:net";
 import type { Logger } from "../../core/logger.js";
 import {
   Association,
+  type AssociationHandlers,
   type AssociationLimits,
   type AssociationTimeouts,
   type InboundMessage,
@@ -118,15 +119,13 @@ export class DicomServer {
     });
   }
 
-  private handlersFor(association: Association) {
+  private handlersFor(association: Association): AssociationHandlers {
     const cancelled = new Set<number>();
     const running = new Set<Promise<void>>();
     return {
-      sinkFor: (
-        context: Parameters<NonNullable<ServiceHandler["sinkFor"]>>[1],
-        command: Parameters<NonNullable<ServiceHandler["sinkFor"]>>[2],
-      ) => this.options.services.get(command.commandField)?.sinkFor?.(association, context, command),
-      onRequest: (message: InboundMessage) => {
+      sinkFor: (context, command) =>
+        this.options.services.get(command.commandField)?.sinkFor?.(association, context, command),
+      onRequest: (message) => {
         if (message.command.commandField === CommandField.CCancelRq) {
           if (message.command.messageIdBeingRespondedTo !== undefined)
             cancelled.add(message.command.messageIdBeingRespondedTo);
