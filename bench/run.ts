@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: Hilum against DCMTK and Orthanc doing the same work in the same run — ingest of a
- * 500-slice CT, sending it, and C-FIND latency over 10,000 studies. Prints progress on stderr and a
+ * 500-slice CT (on one association, beside the durable-write floor of the disk, and on 4 at once), sending
+ * it, and C-FIND latency over 10,000 studies. Prints progress on stderr and a
  * markdown report on stdout, writes every sample to bench/results/<timestamp>.json, and exits 0 whatever
  * the verdicts: it is a benchmark, not a test. See docs/benchmarks.md for the method.
  */
@@ -9,8 +10,9 @@ import { join } from "node:path";
 import { cachedCtSeries, cachedStudies } from "../test/support/fixture-cache.js";
 import { REPO_ROOT } from "../test/support/hilum.js";
 import { chooseQueries, measureFind, type FindResult } from "./lib/find.js";
-import { loadFolder, type Load } from "./lib/files.js";
-import { measureIngest, type IngestSample } from "./lib/ingest.js";
+import { measureDiskFloor, type DiskFloorSample } from "./lib/disk-floor.js";
+import { loadFolder, splitLoad, type Load } from "./lib/files.js";
+import { measureConcurrentIngest, measureIngest, type IngestSample } from "./lib/ingest.js";
 import { describeMachine } from "./lib/machine.js";
 import { RECEIVERS } from "./lib/receivers.js";
 import { markdown, type Report } from "./lib/report.js";
@@ -18,9 +20,11 @@ import { measureCliStartup, measureSend, SENDERS, type SendSample, type StartupS
 import { mean } from "./lib/stats.js";
 import {
   judgeTargets,
+  summariseDiskFloor,
   summariseIngest,
   summariseSend,
   summariseStartup,
+  type ConcurrentIngestSection,
   type Failure,
   type FindSection,
   type IngestSection,
@@ -29,6 +33,8 @@ import {
 } from "./lib/summary.js";
 
 const REPEATS = 3;
+/** Associations at once in the concurrent ingest: the series dealt round-robin between as many storescu. */
+const ASSOCIATIONS = 4;
 const CT_SERIES = {
   slices: 500,
   rows: 512,
@@ -74,23 +80,64 @@ async function section<T>(name: string, body: () => Promise<T>): Promise<Outcome
 
 const fmt = (value: number, digits = 0) => value.toFixed(digits);
 
+function logIngest(what: string, sample: IngestSample): void {
+  log(
+    `${what}: ${fmt(sample.imagesPerSecond)} images/s, ${fmt(sample.mbPerSecond)} MB/s, ` +
+      `peak RSS ${fmt(sample.peakRssMb)} MB, stored ${sample.stored}`,
+  );
+}
+
 async function runIngest(load: Load): Promise<IngestSection> {
   const samples: IngestSample[] = [];
+  const floor: DiskFloorSample[] = [];
   const failures: Failure[] = [];
-  // Receivers take turns within each repeat, so a burst of load from elsewhere hits all of them alike.
+  // Receivers (and the floor) take turns within each repeat, so a burst of load from elsewhere hits all alike.
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
     for (const receiver of RECEIVERS) {
       const what = `ingest storescu → ${receiver}, run ${repeat}`;
       const sample = await attempt(what, failures, () => measureIngest(receiver, load));
       if (sample === undefined) continue;
       samples.push(sample);
-      log(
-        `${what}: ${fmt(sample.imagesPerSecond)} images/s, ${fmt(sample.mbPerSecond)} MB/s, ` +
-          `peak RSS ${fmt(sample.peakRssMb)} MB, stored ${sample.stored}`,
-      );
+      logIngest(what, sample);
     }
+    const what = `durable-write floor, run ${repeat}`;
+    const sample = await attempt(what, failures, () => measureDiskFloor(load));
+    if (sample === undefined) continue;
+    floor.push(sample);
+    log(`${what}: ${fmt(sample.imagesPerSecond)} images/s, ${fmt(sample.mbPerSecond)} MB/s`);
   }
-  return { samples, failures, summaries: summariseIngest(samples, load.files) };
+  return {
+    samples,
+    failures,
+    summaries: summariseIngest(samples, load.files),
+    floor,
+    floorSummary: summariseDiskFloor(floor),
+  };
+}
+
+async function runConcurrentIngest(load: Load): Promise<ConcurrentIngestSection> {
+  const split = splitLoad(load, ASSOCIATIONS, "ct-split");
+  const samples: IngestSample[] = [];
+  const failures: Failure[] = [];
+  try {
+    for (let repeat = 1; repeat <= REPEATS; repeat++) {
+      for (const receiver of RECEIVERS) {
+        const what = `ingest ${ASSOCIATIONS} × storescu → ${receiver}, run ${repeat}`;
+        const sample = await attempt(what, failures, () => measureConcurrentIngest(receiver, split));
+        if (sample === undefined) continue;
+        samples.push(sample);
+        logIngest(what, sample);
+      }
+    }
+  } finally {
+    split.remove();
+  }
+  return {
+    associations: ASSOCIATIONS,
+    samples,
+    failures,
+    summaries: summariseIngest(samples, load.files),
+  };
 }
 
 async function runSend(once: Load, twice: Load): Promise<SendSection> {
@@ -182,10 +229,14 @@ async function main(): Promise<void> {
   });
   const failed = { ok: false as const, error: loads.ok ? "" : `no CT series: ${loads.error}` };
   let ingest: Outcome<IngestSection> = failed;
+  let concurrentIngest: Outcome<ConcurrentIngestSection> = failed;
   let send: Outcome<SendSection> = failed;
   try {
     if (loads.ok) {
       ingest = await section("ingest", () => runIngest(loads.value.once));
+      concurrentIngest = await section(`ingest, ${ASSOCIATIONS} associations at once`, () =>
+        runConcurrentIngest(loads.value.once),
+      );
       send = await section("sending", () => runSend(loads.value.once, loads.value.twice));
     }
   } finally {
@@ -207,6 +258,7 @@ async function main(): Promise<void> {
       fileBytes: once?.fileBytes ?? Number.NaN,
     },
     ingest,
+    concurrentIngest,
     send,
     find,
     targets: judgeTargets(ingest, send, find, CT_SERIES.slices),

@@ -42,7 +42,8 @@ function readAll(load: Load): Buffer[] {
 }
 
 function writeInChunks(fd: number, bytes: Buffer): void {
-  for (let offset = 0; offset < bytes.length; ) {
+  let offset = 0;
+  while (offset < bytes.length) {
     offset += writeSync(fd, bytes, offset, Math.min(CHUNK_BYTES, bytes.length - offset));
   }
 }

@@ -1,7 +1,17 @@
 /** The results as markdown, ready to paste into docs/benchmarks.md. */
 import type { Machine } from "./machine.js";
-import type { ReceiverName } from "./receivers.js";
-import type { FindSection, IngestSection, Outcome, SendSection, Target, Failure } from "./summary.js";
+import { RECEIVERS, type ReceiverName } from "./receivers.js";
+import type {
+  ConcurrentIngestSection,
+  DiskFloorSummary,
+  Failure,
+  FindSection,
+  IngestSection,
+  IngestSummary,
+  Outcome,
+  SendSection,
+  Target,
+} from "./summary.js";
 
 export interface Report {
   startedAt: string;
@@ -11,6 +21,7 @@ export interface Report {
   /** The CT series: instances and dataset bytes. */
   series: { instances: number; datasetBytes: number; fileBytes: number };
   ingest: Outcome<IngestSection>;
+  concurrentIngest: Outcome<ConcurrentIngestSection>;
   send: Outcome<SendSection>;
   find: Outcome<FindSection>;
   targets: Target[];
@@ -54,30 +65,101 @@ function machineLines(report: Report): string[] {
   ];
 }
 
+const INGEST_HEADER = ["Receiver", "images/s", "MB/s", "peak RSS (MB)", "idle RSS before (MB)", "runs"];
+
+function ingestRow(s: IngestSummary, label = RECEIVER_LABEL[s.receiver]): string[] {
+  return [
+    label,
+    int(s.imagesPerSecond),
+    int(s.mbPerSecond),
+    int(s.peakRssMb),
+    int(s.startRssMb),
+    `${s.runs}${s.complete ? "" : " (some stored fewer instances than sent)"}`,
+  ];
+}
+
+/** Median images/s of `name`, NaN when it has no figure. */
+function rateOf(summaries: readonly IngestSummary[], name: ReceiverName): number {
+  return summaries.find((s) => s.receiver === name)?.imagesPerSecond ?? NaN;
+}
+
+function floorRow(floor: DiskFloorSummary): string[] {
+  return [
+    "durable-write floor (no network)",
+    int(floor.imagesPerSecond),
+    int(floor.mbPerSecond),
+    "–",
+    "–",
+    String(floor.runs),
+  ];
+}
+
+/** "Hilum / floor: 0.71×; Orthanc / floor: 0.69×." — or why there is no floor. */
+function floorRatios(summaries: readonly IngestSummary[], floor: DiskFloorSummary | null): string {
+  if (floor === null) return "No durable-write floor (every run of it failed).";
+  const rate = (name: ReceiverName) => rateOf(summaries, name);
+  return (
+    `Hilum / floor: ${times(rate("Hilum") / floor.imagesPerSecond)}; ` +
+    `Orthanc / floor: ${times(rate("Orthanc") / floor.imagesPerSecond)}.`
+  );
+}
+
 function ingestLines(report: Report): string[] {
   const { series } = report;
   const title =
     `### Ingest: storescu → receiver, one association, ${series.instances} × 512×512 16-bit CT ` +
     `(${(series.datasetBytes / 1e6).toFixed(1)} MB of datasets)`;
   if (!report.ingest.ok) return [title, "", `**failed**: ${oneLine(report.ingest.error)}`];
-  const { summaries } = report.ingest.value;
-  const rows = summaries.map((s) => [
-    RECEIVER_LABEL[s.receiver],
-    int(s.imagesPerSecond),
-    int(s.mbPerSecond),
-    int(s.peakRssMb),
-    int(s.startRssMb),
-    `${s.runs}${s.complete ? "" : " (some stored fewer instances than sent)"}`,
-  ]);
-  const rate = (name: ReceiverName) => summaries.find((s) => s.receiver === name)?.imagesPerSecond ?? NaN;
+  const { summaries, floorSummary } = report.ingest.value;
+  const rows = summaries.map((s) => ingestRow(s));
+  if (floorSummary !== null) rows.push(floorRow(floorSummary));
+  const rate = (name: ReceiverName) => rateOf(summaries, name);
   return [
     title,
     "",
-    ...table(["Receiver", "images/s", "MB/s", "peak RSS (MB)", "idle RSS before (MB)", "runs"], rows),
+    ...table(INGEST_HEADER, rows),
     "",
     `Hilum / Orthanc: ${times(rate("Hilum") / rate("Orthanc"))}; Hilum / storescp: ` +
       `${times(rate("Hilum") / rate("storescp"))}.`,
+    "",
+    `${floorRatios(summaries, floorSummary)} The floor: each file, already in memory, written to a new file ` +
+      "in 128 KiB chunks, fsynced, closed, renamed, and its folder fsynced, one after another; no network, " +
+      "no parsing. MB/s of the floor = file bytes written.",
     ...failures(report.ingest.value.failures),
+  ];
+}
+
+function concurrentIngestLines(report: Report): string[] {
+  const outcome = report.concurrentIngest;
+  const associations = outcome.ok ? outcome.value.associations : 4;
+  const each = Math.ceil(report.series.instances / associations);
+  const title =
+    `### Ingest: ${associations} associations at once (${associations} storescu processes, ` +
+    `~${each} files each), the same CT series`;
+  if (!outcome.ok) return [title, "", `**failed**: ${oneLine(outcome.error)}`];
+  const { summaries } = outcome.value;
+  const label = (s: IngestSummary) =>
+    s.receiver === "storescp" ? "DCMTK storescp (`--fork`)" : RECEIVER_LABEL[s.receiver];
+  const rows = summaries.map((s) => ingestRow(s, label(s)));
+  const rate = (name: ReceiverName) => rateOf(summaries, name);
+  const single = report.ingest.ok ? report.ingest.value : undefined;
+  const floor = single?.floorSummary ?? null;
+  const versusOne = RECEIVERS.map(
+    (name) => `${name} ${times(rate(name) / rateOf(single?.summaries ?? [], name))}`,
+  ).join(", ");
+  return [
+    title,
+    "",
+    ...table(INGEST_HEADER, rows),
+    "",
+    `Hilum / Orthanc: ${times(rate("Hilum") / rate("Orthanc"))}; Hilum / storescp: ` +
+      `${times(rate("Hilum") / rate("storescp"))}. ${floorRatios(summaries, floor)} ` +
+      `${associations} associations / one association: ${versusOne}. No target (issue 2 sets none).`,
+    "",
+    `The ${report.series.instances} files dealt round-robin into ${associations} folders, one storescu ` +
+      "each, all spawned together; time from the first spawn to the last exit. storescp runs with `--fork` " +
+      "(without it, it serves one association at a time); its peak RSS is the sum over it and its children.",
+    ...failures(outcome.value.failures),
   ];
 }
 
@@ -163,6 +245,8 @@ export function markdown(report: Report): string {
     ...machineLines(report),
     "",
     ...ingestLines(report),
+    "",
+    ...concurrentIngestLines(report),
     "",
     ...sendLines(report),
     "",
