@@ -3,8 +3,8 @@
  * and import into the local archive.
  */
 import { parseArgs } from "node:util";
-import { echoCommand, findCommand, importCommand, moveCommand, sendCommand } from "./cli/commands.js";
-import { ConfigError, mergeConfig, readConfigFile, validateConfig } from "./pacs/config/load.js";
+import { echoCommand, findCommand, moveCommand, sendCommand } from "./cli/commands.js";
+import { ConfigError } from "./pacs/config/errors.js";
 import type { QueryModel } from "./pacs/dimse/query-models.js";
 import type { KeyValues, Level } from "./pacs/dimse/scu/query.js";
 
@@ -82,6 +82,11 @@ async function main(argv: string[]): Promise<number> {
       return sendCommand(rest, need(values.to, "--to AE@HOST:PORT"), aet);
     case "import": {
       if (rest.length === 0) throw new ConfigError(`import: name a folder, DICOMDIR or files\n\n${USAGE}`);
+      // Loaded only here: the archive, the index and the configuration schema are not needed to send or query.
+      const [{ mergeConfig, readConfigFile, validateConfig }, { importCommand }] = await Promise.all([
+        import("./pacs/config/load.js"),
+        import("./cli/import.js"),
+      ]);
       const fromFile = values.config ? readConfigFile(values.config) : {};
       const config = validateConfig(
         mergeConfig(fromFile, values.data ? { dataDir: values.data } : {}),

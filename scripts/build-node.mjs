@@ -7,6 +7,9 @@ await build({
   outdir: "out/node",
   outExtension: { ".js": ".mjs" },
   bundle: true,
+  // Chunks, so a command loads only what it uses (the CLI's send never loads the index or zod).
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   platform: "node",
   target: "node20",
   format: "esm",

@@ -181,7 +181,7 @@ function sendLines(report: Report): string[] {
       : [
           "",
           `Floor under \`hilum send\`: \`hilum echo\` to storescp takes ${startupSummary.seconds.toFixed(2)} s ` +
-            `and peaks at ${int(startupSummary.peakRssMb)} MB (Node, tsx, the CLI's modules, one association).`,
+            `and peaks at ${int(startupSummary.peakRssMb)} MB (Node, the CLI bundle, one association).`,
         ];
   const header = [
     "Sender",

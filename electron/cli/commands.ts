@@ -1,7 +1,5 @@
 import { lookupTag } from "../../shared/dicom/dictionary.js";
-import type { HilumConfig } from "../pacs/config/schema.js";
 import { parsePeer } from "../pacs/config/flags.js";
-import { silentLogger } from "../pacs/core/logger.js";
 import type { DataSet } from "../pacs/dicom/dataset.js";
 import { openAssociation } from "../pacs/dimse/scu/client.js";
 import { VERIFICATION_SOP_CLASS, echo } from "../pacs/dimse/scu/echo.js";
@@ -9,14 +7,7 @@ import { type KeyValues, type Level, find, move, proposeQuery } from "../pacs/di
 import { sendToPeer } from "../pacs/dimse/scu/store.js";
 import { statusName } from "../pacs/dimse/status.js";
 import { collectFiles } from "../pacs/files/collect.js";
-import {
-  type DicomFileInfo,
-  fileStoreItem,
-  identifyFile,
-  receivedFromFile,
-} from "../pacs/files/dicom-file.js";
-import { IngestRefusal } from "../pacs/ingest/refusal.js";
-import { openLocalArchive } from "../pacs/local-archive.js";
+import { type DicomFileInfo, fileStoreItem, identifyFile } from "../pacs/files/dicom-file.js";
 import type { QueryModel } from "../pacs/dimse/query-models.js";
 import { ProgressBar } from "./progress.js";
 
@@ -25,7 +16,7 @@ export interface Refused {
   reason: string;
 }
 
-function summariseRefusals(refused: Refused[]): void {
+export function summariseRefusals(refused: Refused[]): void {
   if (refused.length === 0) return;
   const byReason = new Map<string, string[]>();
   for (const r of refused) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r.path]);
@@ -86,41 +77,6 @@ export async function sendCommand(paths: string[], target: string, callingAeTitl
   const sent = outcomes.filter((o) => o.category !== "failure").length;
   console.log(
     `Sent ${sent} of ${files.length} files to ${peer.aeTitle} in ${seconds.toFixed(1)} s (${(sent / Math.max(seconds, 0.001)).toFixed(0)} images/s)`,
-  );
-  summariseRefusals(refused);
-  return refused.length === 0 ? 0 : 1;
-}
-
-export async function importCommand(paths: string[], config: HilumConfig): Promise<number> {
-  const { index, store, ingest } = await openLocalArchive(config, silentLogger);
-  const files = await collectFiles(paths);
-  const bar = new ProgressBar("Importing", files.length);
-  const refused: Refused[] = [];
-  const counts = { stored: 0, replaced: 0, duplicate: 0 };
-  let done = 0;
-  for (const path of files) {
-    try {
-      const object = await receivedFromFile(path, store);
-      const result = await ingest.ingest({
-        object,
-        source: { kind: "import", actor: path, callingAeTitle: "" },
-      });
-      counts[result.outcome]++;
-    } catch (err) {
-      const reason =
-        err instanceof IngestRefusal
-          ? `${statusName(err.status)}: ${err.message}`
-          : `not DICOM or unreadable: ${(err as Error).message}`;
-      refused.push({ path, reason });
-    }
-    bar.update(++done);
-  }
-  const seconds = bar.finish();
-  await ingest.idle();
-  await store.close();
-  index.close();
-  console.log(
-    `Imported ${counts.stored} new, ${counts.replaced} replaced, ${counts.duplicate} already present, ${refused.length} refused — ${files.length} files in ${seconds.toFixed(1)} s into ${config.dataDir}`,
   );
   summariseRefusals(refused);
   return refused.length === 0 ? 0 : 1;

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { ConfigInput, PeerConfig } from "./schema.js";
-import { ConfigError } from "./load.js";
+import { ConfigError } from "./errors.js";
 
 /** The `npm run serve` flags; each overrides the same setting from `--config FILE`. */
 export const SERVE_FLAGS = {

@@ -2,11 +2,10 @@ import { readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { ConfigError } from "./errors.js";
 import { type ConfigInput, type HilumConfig, configSchema } from "./schema.js";
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError };
 
 /** Formats zod issues as "key.path: problem" lines, so the bad key is named. */
 export function describeIssues(error: z.ZodError, source: string): string {
