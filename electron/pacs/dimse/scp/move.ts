@@ -1,10 +1,8 @@
 import type { PeerConfig } from "../../config/schema.js";
 import type { Logger } from "../../core/logger.js";
-import { IdentifierError } from "../identifier.js";
-import { QueryError } from "../../db/query.js";
 import { Status } from "../status.js";
 import { sendToPeer } from "../scu/store.js";
-import { type RetrieveDeps, finishRetrieve, resolveRetrieve, runRetrieve } from "./retrieve.js";
+import { type RetrieveDeps, serveRetrieve } from "./retrieve.js";
 import type { ServiceHandler } from "./service.js";
 
 export interface MoveDeps extends RetrieveDeps {
@@ -38,28 +36,10 @@ export function moveService(deps: MoveDeps): ServiceHandler {
         });
         return;
       }
-      let instances;
-      try {
-        instances = resolveRetrieve(request, deps.index, "MOVE").instances;
-      } catch (err) {
-        if (err instanceof IdentifierError || err instanceof QueryError) {
-          await request.respond({ status: err.status, errorComment: err.message });
-          return;
-        }
-        throw err;
-      }
-      if (instances.length === 0) {
-        await request.respond({
-          status: Status.Success,
-          completedSuboperations: 0,
-          failedSuboperations: 0,
-          warningSuboperations: 0,
-        });
-        return;
-      }
-      const result = await runRetrieve(
+      await serveRetrieve(
         request,
-        instances,
+        deps,
+        "MOVE",
         async (items, onResult, cancelled) => {
           await sendToPeer(destination, items, {
             callingAeTitle: deps.aeTitle,
@@ -69,22 +49,8 @@ export function moveService(deps: MoveDeps): ServiceHandler {
             moveOriginator: { aeTitle: caller, messageId: command.messageId ?? 0 },
           });
         },
-        deps,
+        { destination: destination.aeTitle },
       );
-      deps.index.audit.append({
-        actorType: "ae",
-        actor: caller,
-        action: "retrieve-move",
-        outcome: result.failed > 0 ? "failure" : "success",
-        studyUid: instances[0]?.studyInstanceUid,
-        detail: {
-          destination: destination.aeTitle,
-          completed: result.completed,
-          failed: result.failed,
-          warning: result.warning,
-        },
-      });
-      await finishRetrieve(request, result, request.message.context.transferSyntax);
     },
   };
 }

@@ -1,6 +1,7 @@
 import * as tags from "../../../../shared/dicom/tags.js";
 import type { ObjectStore } from "../../archive/object-store.js";
 import type { Index, RetrieveInstance } from "../../db/database.js";
+import { QueryError } from "../../db/query.js";
 import { readPart10Header } from "../../dicom/part10.js";
 import { encodeDataset } from "../../dicom/writer.js";
 import { IdentifierError, type ParsedIdentifier, parseIdentifier } from "../identifier.js";
@@ -92,13 +93,13 @@ interface Counts {
  * Runs the sub-operations of a C-MOVE or C-GET: a pending response after each one with the
  * counts, then the final status that says whether anything failed and which instances did.
  */
-export async function runRetrieve(
+async function runRetrieve(
   request: ServiceRequest,
   instances: RetrieveInstance[],
-  send: (items: StoreItem[], onResult: (o: StoreOutcome) => void, cancelled: () => boolean) => Promise<void>,
+  send: SubOperationSender,
   deps: RetrieveDeps,
 ): Promise<Counts & { failedUids: string[]; cancelled: boolean }> {
-  const counts: Counts = { remaining: instances.length, completed: 0, failed: 0, warning: 0 };
+  const counts = noneYet(instances.length);
   const failedUids: string[] = [];
   const pendings: Promise<void>[] = [];
   await send(
@@ -124,7 +125,7 @@ export async function runRetrieve(
   return { ...counts, failedUids, cancelled: request.cancelled() && counts.remaining > 0 };
 }
 
-export function subOperations(counts: Counts) {
+function subOperations(counts: Counts) {
   return {
     remainingSuboperations: counts.remaining,
     completedSuboperations: counts.completed,
@@ -134,7 +135,7 @@ export function subOperations(counts: Counts) {
 }
 
 /** Final C-MOVE/C-GET response: success, B000 with the failed UIDs, A702 when all failed, or cancel. */
-export async function finishRetrieve(
+async function finishRetrieve(
   request: ServiceRequest,
   result: Counts & { failedUids: string[]; cancelled: boolean },
   transferSyntaxUid: string,
@@ -163,13 +164,58 @@ export async function finishRetrieve(
   await request.respond({ status, ...counts }, failureList);
 }
 
-/** Shared front half of C-MOVE and C-GET: model check and identifier → instances. */
-export function resolveRetrieve(request: ServiceRequest, index: Index, operation: "MOVE" | "GET") {
+/** Model check and identifier → instances; refusals become the C-MOVE/C-GET failure response. */
+function resolveRetrieve(request: ServiceRequest, index: Index, operation: "MOVE" | "GET") {
   const { context, dataset } = request.message;
   const model = queryModelOf(context.abstractSyntax);
   if (!model || model.operation !== operation) {
     throw new IdentifierError(Status.SopClassNotSupported, `not a C-${operation} information model`);
   }
   const identifier = parseIdentifier(dataset, context.transferSyntax);
-  return { model: model.model, instances: matchRetrieve(index, model.model, identifier) };
+  return matchRetrieve(index, model.model, identifier);
+}
+
+export type SubOperationSender = (
+  items: StoreItem[],
+  onResult: (outcome: StoreOutcome) => void,
+  cancelled: () => boolean,
+) => Promise<void>;
+
+/**
+ * The whole of a C-MOVE or C-GET once its destination is settled: match the identifier, run the
+ * sub-operations through `send` with a pending response after each, audit, and answer.
+ */
+export async function serveRetrieve(
+  request: ServiceRequest,
+  deps: RetrieveDeps,
+  operation: "MOVE" | "GET",
+  send: SubOperationSender,
+  auditDetail: Record<string, unknown> = {},
+): Promise<void> {
+  let instances: RetrieveInstance[];
+  try {
+    instances = resolveRetrieve(request, deps.index, operation);
+  } catch (err) {
+    if (!(err instanceof IdentifierError || err instanceof QueryError)) throw err;
+    await request.respond({ status: err.status, errorComment: err.message });
+    return;
+  }
+  if (instances.length === 0) {
+    await request.respond({ status: Status.Success, ...subOperations(noneYet(0)) });
+    return;
+  }
+  const result = await runRetrieve(request, instances, send, deps);
+  deps.index.audit.append({
+    actorType: "ae",
+    actor: request.association.info!.callingAeTitle,
+    action: operation === "MOVE" ? "retrieve-move" : "retrieve-get",
+    outcome: result.failed > 0 ? "failure" : "success",
+    studyUid: instances[0]?.studyInstanceUid,
+    detail: { ...auditDetail, completed: result.completed, failed: result.failed, warning: result.warning },
+  });
+  await finishRetrieve(request, result, request.message.context.transferSyntax);
+}
+
+function noneYet(remaining: number): Counts {
+  return { remaining, completed: 0, failed: 0, warning: 0 };
 }
