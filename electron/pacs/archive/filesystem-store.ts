@@ -1,5 +1,4 @@
-import { createReadStream } from "node:fs";
-import { type FileHandle, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { sha256File } from "./checksum.js";
@@ -75,19 +74,43 @@ export class FilesystemStore implements ObjectStore {
   }
 
   async read(key: string): Promise<Buffer> {
-    return readFile(await this.locate(key));
+    const handle = await this.openHandle(key);
+    try {
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   }
 
   async open(key: string, range?: { start: number; end?: number }): Promise<Readable> {
-    const path = await this.locate(key);
-    return createReadStream(path, range ? { start: range.start, end: range.end } : {});
+    const handle = await this.openHandle(key);
+    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
   async stat(key: string): Promise<{ size: number } | undefined> {
     try {
-      return { size: (await stat(await this.locate(key))).size };
+      const handle = await this.openHandle(key);
+      try {
+        return { size: (await handle.stat()).size };
+      } finally {
+        await handle.close();
+      }
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * Opens an object wherever it is. Once open, a concurrent publish (a rename) cannot pull it away;
+   * if the publish moved it between locating and opening, it is in its final place.
+   */
+  private async openHandle(key: string): Promise<FileHandle> {
+    const path = await this.locate(key);
+    try {
+      return await open(path, "r");
+    } catch (err) {
+      if ((err as { code?: string }).code !== "ENOENT" || path === this.pathOf(key)) throw err;
+      return open(this.pathOf(key), "r");
     }
   }
 
