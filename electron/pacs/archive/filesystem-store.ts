@@ -119,7 +119,7 @@ export class FilesystemStore implements ObjectStore {
   }
 
   /** The published path, or the staged one while the object waits for its index row to be durable. */
-  async locate(key: string): Promise<string> {
+  private async locate(key: string): Promise<string> {
     const staged = this.staged.get(key);
     if (staged) return staged;
     const path = this.pathOf(key);
