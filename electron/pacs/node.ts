@@ -98,7 +98,10 @@ export async function startNode(config: HilumConfig, log: Logger): Promise<Hilum
   });
   let web;
   try {
-    web = await startWebServer({ port: config.http.port, host: config.http.bind, log, status });
+    web = await startWebServer(
+      { config, index, store, ingest, log, status },
+      { port: config.http.port, host: config.http.bind },
+    );
   } catch (err) {
     await server.close(0);
     index.close();

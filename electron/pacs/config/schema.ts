@@ -41,6 +41,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       port: port.default(8042),
       bind: z.string().default("127.0.0.1"),
+      /** The desktop app's per-launch secret: a bearer token that stands for the workstation's user. */
+      launchSecret: z.string().min(32, "launch secret must be at least 32 characters").optional(),
+      /** Largest request body (STOW-RS uploads), in MiB. */
+      maxBodyMiB: z.number().positive().max(16_384).default(2048),
     })
     .prefault({}),
   peers: z.array(peerSchema).default([]),

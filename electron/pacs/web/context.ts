@@ -1,0 +1,16 @@
+import type { FilesystemStore } from "../archive/filesystem-store.js";
+import type { HilumConfig } from "../config/schema.js";
+import type { Logger } from "../core/logger.js";
+import type { Index } from "../db/database.js";
+import type { IngestPipeline } from "../ingest/pipeline.js";
+import type { NodeStatus } from "../node-status.js";
+
+/** What every HTTP route module gets: the node's parts, never a global. */
+export interface WebContext {
+  config: HilumConfig;
+  index: Index;
+  store: FilesystemStore;
+  ingest: IngestPipeline;
+  log: Logger;
+  status(): NodeStatus;
+}
