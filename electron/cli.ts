@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { echoCommand, findCommand, moveCommand, sendCommand } from "./cli/commands.js";
+import { TLS_USAGE, clientTlsFromFlags } from "./cli/tls.js";
 import { ConfigError } from "./pacs/config/errors.js";
 import type { QueryModel } from "./pacs/dimse/query-models.js";
 import type { KeyValues, Level } from "./pacs/dimse/scu/query.js";
@@ -14,7 +15,13 @@ const USAGE = `Usage: npm run hilum -- <command> [options]
   import <dir|DICOMDIR|file>...             store files into the local archive (--data DIR or --config FILE)
   find AE@HOST:PORT --level L -k KEY=VALUE… C-FIND (--model study|patient, --json); empty VALUE = return key
   move AE@HOST:PORT --dest AE --level L -k KEY=VALUE…   C-MOVE to a destination the peer knows
-Common: --aet AE (our calling AE title, default HILUM)`;
+  launch-url --study UID [--patient ID] [--accession A] [--ttl 300] --base http://host:8042
+                                            print a signed EMR launch URL (secret: --config FILE or
+                                            HILUM_LAUNCH_SECRET)
+  user add NAME --role ROLE                 create an account; password from stdin (also user list,
+                                            user passwd NAME, user remove NAME; --data DIR or --config FILE)
+Common: --aet AE (our calling AE title, default HILUM)
+${TLS_USAGE}`;
 
 const OPTIONS = {
   to: { type: "string" },
@@ -26,6 +33,16 @@ const OPTIONS = {
   key: { type: "string", short: "k", multiple: true },
   dest: { type: "string" },
   json: { type: "boolean" },
+  role: { type: "string" },
+  tls: { type: "boolean" },
+  "tls-ca": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  study: { type: "string" },
+  patient: { type: "string" },
+  accession: { type: "string" },
+  ttl: { type: "string" },
+  base: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -74,12 +91,13 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const aet = values.aet;
+  const tls = ["echo", "send", "find", "move"].includes(command) ? clientTlsFromFlags(values) : undefined;
   switch (command) {
     case "echo":
-      return echoCommand(need(rest[0], "AE@HOST:PORT"), aet);
+      return echoCommand(need(rest[0], "AE@HOST:PORT"), aet, tls);
     case "send":
       if (rest.length === 0) throw new ConfigError(`send: name files or folders\n\n${USAGE}`);
-      return sendCommand(rest, need(values.to, "--to AE@HOST:PORT"), aet);
+      return sendCommand(rest, need(values.to, "--to AE@HOST:PORT"), aet, tls);
     case "import": {
       if (rest.length === 0) throw new ConfigError(`import: name a folder, DICOMDIR or files\n\n${USAGE}`);
       // Loaded only here: the archive, the index and the configuration schema are not needed to send or query.
@@ -102,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
         level(values.level),
         keys(values.key),
         values.json === true,
+        tls,
       );
     case "move":
       return moveCommand(
@@ -111,7 +130,16 @@ async function main(argv: string[]): Promise<number> {
         level(values.level),
         keys(values.key),
         need(values.dest, "--dest AE"),
+        tls,
       );
+    case "user": {
+      const { userCommand } = await import("./cli/user.js");
+      return userCommand(rest, values);
+    }
+    case "launch-url": {
+      const { launchUrlCommand } = await import("./cli/launch-url.js");
+      return launchUrlCommand(values);
+    }
     default:
       throw new ConfigError(`unknown command ${command}\n\n${USAGE}`);
   }

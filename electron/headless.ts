@@ -17,10 +17,11 @@ async function main(): Promise<void> {
   const source = flags.configFile ? `${flags.configFile} (with command-line flags)` : "command-line flags";
   const config = validateConfig(mergeConfig(fromFile, flags.overrides), source);
   const log = createNodeLogger({ level: config.log.level, dataDir: config.dataDir, file: config.log.file });
-  const node = await startNode(config, log);
-  const { host, port } = node.dicom;
+  const node = await startNode(config, log, { configFile: flags.configFile });
+  const { host, port, tls } = node.dicom;
+  const dicom = tls?.port === port ? `DICOM (TLS only) ${host}:${port}` : `DICOM ${host}:${port}`;
   console.log(
-    `Hilum ${config.aeTitle} listening: DICOM ${host}:${port}, HTTP ${node.http.url} — data in ${config.dataDir}`,
+    `Hilum ${config.aeTitle} listening: ${dicom}${tls && tls.port !== port ? `, DICOM TLS ${tls.host}:${tls.port}` : ""}, HTTP ${node.http.url} — data in ${config.dataDir}`,
   );
   let stopping = false;
   const stop = (signal: string) => {

@@ -3,9 +3,11 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 
 const PYDICOM_TEST_FILES = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
-const APT = "apt-get install -y dcmtk orthanc orthanc-dicomweb python3-pydicom dicom3tools libgdcm-tools";
+const APT =
+  "apt-get install -y dcmtk orthanc orthanc-dicomweb python3-pydicom dicom3tools libgdcm-tools openssl";
 const commands = ["echoscu", "storescu", "storescp", "findscu", "movescu", "getscu", "dcmqrscp"];
-const more = ["dcmcjpls", "dcmcjpeg", "dcmcrle", "dcmdump", "gdcmconv", "dciodvfy", "Orthanc"];
+// openssl makes the TLS tests' certificates.
+const more = ["dcmcjpls", "dcmcjpeg", "dcmcrle", "dcmdump", "gdcmconv", "dciodvfy", "Orthanc", "openssl"];
 
 function onPath(command) {
   const dirs = (process.env.PATH ?? "").split(delimiter).concat(["/usr/sbin", "/sbin"]);

@@ -1,5 +1,17 @@
-/** The part of dcmjs Hilum touches at runtime (its log level); dcmjs ships no types. */
+/** The part of dcmjs Hilum uses at runtime; dcmjs ships no types. */
 declare module "dcmjs" {
-  const dcmjs: { log: { setLevel(level: string): void } };
+  interface DicomElement {
+    vr: string;
+    Value?: unknown[];
+  }
+  interface DicomDict {
+    meta: Record<string, DicomElement>;
+    dict: Record<string, DicomElement>;
+    write(): ArrayBuffer;
+  }
+  const dcmjs: {
+    log: { setLevel(level: string): void };
+    data: { DicomMessage: { readFile(buffer: ArrayBuffer): DicomDict } };
+  };
   export default dcmjs;
 }

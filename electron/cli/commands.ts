@@ -9,6 +9,7 @@ import { statusName } from "../pacs/dimse/status.js";
 import { collectFiles } from "../pacs/files/collect.js";
 import { type DicomFileInfo, fileStoreItem, identifyFile } from "../pacs/files/dicom-file.js";
 import type { QueryModel } from "../pacs/dimse/query-models.js";
+import type { ClientTls } from "../pacs/tls/contexts.js";
 import { ProgressBar } from "./progress.js";
 
 export interface Refused {
@@ -27,7 +28,7 @@ export function summariseRefusals(refused: Refused[]): void {
   }
 }
 
-export async function echoCommand(target: string, callingAeTitle: string): Promise<number> {
+export async function echoCommand(target: string, callingAeTitle: string, tls?: ClientTls): Promise<number> {
   const peer = parsePeer(target);
   const started = performance.now();
   const association = await openAssociation(
@@ -38,17 +39,22 @@ export async function echoCommand(target: string, callingAeTitle: string): Promi
         transferSyntaxes: ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"],
       },
     ],
-    { callingAeTitle },
+    { callingAeTitle, tls },
   );
   const status = await echo(association);
   await association.release();
   console.log(
-    `C-ECHO ${peer.aeTitle}@${peer.host}:${peer.port}: ${statusName(status)} in ${(performance.now() - started).toFixed(1)} ms`,
+    `C-ECHO ${peer.aeTitle}@${peer.host}:${peer.port}${tls ? " (TLS)" : ""}: ${statusName(status)} in ${(performance.now() - started).toFixed(1)} ms`,
   );
   return status === 0 ? 0 : 1;
 }
 
-export async function sendCommand(paths: string[], target: string, callingAeTitle: string): Promise<number> {
+export async function sendCommand(
+  paths: string[],
+  target: string,
+  callingAeTitle: string,
+  tls?: ClientTls,
+): Promise<number> {
   const peer = parsePeer(target);
   const files = await collectFiles(paths);
   const refused: Refused[] = [];
@@ -64,6 +70,7 @@ export async function sendCommand(paths: string[], target: string, callingAeTitl
   let done = 0;
   const outcomes = await sendToPeer(peer, infos.map(fileStoreItem), {
     callingAeTitle,
+    tls,
     onResult: () => bar.update(++done),
   });
   const seconds = bar.finish();
@@ -99,9 +106,10 @@ export async function findCommand(
   level: Level,
   keys: KeyValues,
   json: boolean,
+  tls?: ClientTls,
 ): Promise<number> {
   const peer = parsePeer(target);
-  const association = await openAssociation(peer, [proposeQuery(model, "FIND")], { callingAeTitle });
+  const association = await openAssociation(peer, [proposeQuery(model, "FIND")], { callingAeTitle, tls });
   const result = await find(association, model, level, keys);
   await association.release();
   const rows = result.matches.map(formatMatch);
@@ -126,9 +134,10 @@ export async function moveCommand(
   level: Level,
   keys: KeyValues,
   destination: string,
+  tls?: ClientTls,
 ): Promise<number> {
   const peer = parsePeer(target);
-  const association = await openAssociation(peer, [proposeQuery(model, "MOVE")], { callingAeTitle });
+  const association = await openAssociation(peer, [proposeQuery(model, "MOVE")], { callingAeTitle, tls });
   const result = await move(association, model, level, keys, destination, (p) =>
     process.stderr.write(
       `moving: ${p.completed ?? 0} done, ${p.failed ?? 0} failed, ${p.remaining ?? "?"} remaining\n`,

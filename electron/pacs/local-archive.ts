@@ -5,10 +5,12 @@ import type { HilumConfig } from "./config/schema.js";
 import type { Logger } from "./core/logger.js";
 import { openIndex } from "./db/database.js";
 import { IngestPipeline } from "./ingest/pipeline.js";
+import { Router } from "./router/router.js";
 
 /**
  * Opens the archive and index of a data folder, repairing staging after an unclean stop — no
- * network. The node builds on it; the CLI's `import` uses it alone.
+ * network. The router's rules are evaluated for everything indexed here (its jobs commit with the
+ * rows), but only a running node delivers them. The node builds on it; the CLI's `import` uses it alone.
  */
 export async function openLocalArchive(config: HilumConfig, log: Logger) {
   mkdirSync(config.dataDir, { recursive: true });
@@ -22,6 +24,14 @@ export async function openLocalArchive(config: HilumConfig, log: Logger) {
     log: log.child({ component: "ingest" }),
     duplicates: config.storage.duplicates,
   });
+  const router = new Router({
+    config: config.router,
+    aeTitle: config.aeTitle,
+    index,
+    store,
+    log: log.child({ component: "router" }),
+  });
+  ingest.onIndexed(router.onIndexed);
   const reindexed = await ingest.reindex(recovered.unindexed);
   if (recovered.published + recovered.discarded + recovered.unindexed.length > 0) {
     log.warn(
@@ -29,5 +39,5 @@ export async function openLocalArchive(config: HilumConfig, log: Logger) {
       "archive staging recovered after an unclean stop",
     );
   }
-  return { index, store, ingest };
+  return { index, store, ingest, router };
 }

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { FilesystemStore } from "./archive/filesystem-store.js";
 import { initializeCodecs } from "./codecs/transcode.js";
 import type { HilumConfig } from "./config/schema.js";
@@ -10,12 +11,14 @@ import { echoService } from "./dimse/scp/echo.js";
 import { findService } from "./dimse/scp/find.js";
 import { getService } from "./dimse/scp/get.js";
 import { moveService } from "./dimse/scp/move.js";
-import { DicomServer } from "./dimse/scp/server.js";
+import { type DicomAddresses, DicomServer } from "./dimse/scp/server.js";
 import type { ServiceHandler } from "./dimse/scp/service.js";
 import { storeService } from "./dimse/scp/store.js";
 import type { IngestPipeline } from "./ingest/pipeline.js";
 import { openLocalArchive } from "./local-archive.js";
+import type { Router } from "./router/router.js";
 import type { NodeStatus } from "./node-status.js";
+import { loadNodeTls } from "./tls/contexts.js";
 import { startWebServer } from "./web/server.js";
 
 export const VERSION = "0.1.0";
@@ -25,16 +28,36 @@ export interface HilumNode {
   index: Index;
   store: FilesystemStore;
   ingest: IngestPipeline;
-  dicom: { host: string; port: number };
+  router: Router;
+  /** The plain DICOM listener (the TLS one when TLS only), and the TLS listener if configured. */
+  dicom: DicomAddresses;
   http: { url: string };
   status(): NodeStatus;
   /** Stops listening, lets in-flight associations finish, closes the index. */
   close(): Promise<void>;
 }
 
-export async function startNode(config: HilumConfig, log: Logger): Promise<HilumNode> {
+export interface StartOptions {
+  /** The configuration file `config` came from, if any: `PUT /api/config` writes the changes there. */
+  configFile?: string;
+}
+
+export async function startNode(
+  config: HilumConfig,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<HilumNode> {
+  // TLS files first: a wrong one stops the start before anything is opened, with an error naming its key.
+  const tls = loadNodeTls(config);
+  for (const warning of tls.warnings) log.warn(warning);
   await initializeCodecs();
-  const { index, store, ingest } = await openLocalArchive(config, log);
+  const { index, store, ingest, router } = await openLocalArchive(config, log);
+  try {
+    router.start(tls.dicom?.client);
+  } catch (err) {
+    index.close();
+    throw err;
+  }
   const peers = () => config.peers;
   const services = new Map<number, ServiceHandler>([
     [CommandField.CEchoRq, echoService],
@@ -45,13 +68,30 @@ export async function startNode(config: HilumConfig, log: Logger): Promise<Hilum
     [CommandField.CFindRq, findService(index)],
     [
       CommandField.CMoveRq,
-      moveService({ index, store, aeTitle: config.aeTitle, peers, log: log.child({ component: "move" }) }),
+      moveService({
+        index,
+        store,
+        aeTitle: config.aeTitle,
+        peers,
+        log: log.child({ component: "move" }),
+        tlsFor: (peer) => tls.clientFor(peer),
+      }),
     ],
     [CommandField.CGetRq, getService({ index, store })],
   ]);
   const server = new DicomServer({
     port: config.dicom.port,
     host: config.dicom.bind,
+    ...(tls.dicom
+      ? {
+          tls: {
+            port: tls.dicom.port,
+            options: tls.dicom.server,
+            requireClientCertificate: tls.dicom.requireClientCertificate,
+            only: tls.dicom.only,
+          },
+        }
+      : {}),
     maxAssociations: config.dicom.maxAssociations,
     limits: { ...DEFAULT_LIMITS, maxPduLength: config.dicom.maxPduLength },
     timeouts: {
@@ -61,7 +101,10 @@ export async function startNode(config: HilumConfig, log: Logger): Promise<Hilum
     capabilities: scpCapabilities({
       aeTitle: config.aeTitle,
       checkCalledAeTitle: config.dicom.checkCalledAeTitle,
-      allowUnknownCallers: config.dicom.allowUnknownCallers,
+      // Read per association, so that PUT /api/config changes it at once.
+      get allowUnknownCallers() {
+        return config.dicom.allowUnknownCallers;
+      },
       knownAeTitles: () => config.peers.map((p) => p.aeTitle),
       extraStorageSopClasses: config.dicom.extraStorageSopClasses,
       maxPduLength: config.dicom.maxPduLength,
@@ -78,11 +121,21 @@ export async function startNode(config: HilumConfig, log: Logger): Promise<Hilum
         detail: { remoteAddress: event.remoteAddress, calledAeTitle: event.calledAeTitle, why: event.why },
       });
     },
+    onTlsRefused: (event) => {
+      index.audit.append({
+        actorType: "system",
+        actor: "dicom-tls",
+        action: "tls-refused",
+        outcome: "failure",
+        detail: event,
+      });
+    },
   });
   let dicom;
   try {
     dicom = await server.listen();
   } catch (err) {
+    await router.stop();
     index.close();
     throw err;
   }
@@ -95,15 +148,26 @@ export async function startNode(config: HilumConfig, log: Logger): Promise<Hilum
     dicom: { ...dicom, activeAssociations: server.activeAssociations },
     http: { url: httpUrl },
     archive: index.counts(),
+    router: router.status(),
   });
   let web;
   try {
     web = await startWebServer(
-      { config, index, store, ingest, log, status },
-      { port: config.http.port, host: config.http.bind },
+      {
+        config,
+        index,
+        store,
+        ingest,
+        router,
+        log,
+        status,
+        ...(options.configFile ? { configFile: resolve(options.configFile) } : {}),
+      },
+      { port: config.http.port, host: config.http.bind, ...(tls.http ? { tls: tls.http.server } : {}) },
     );
   } catch (err) {
     await server.close(0);
+    await router.stop();
     index.close();
     throw err;
   }
@@ -113,6 +177,7 @@ export async function startNode(config: HilumConfig, log: Logger): Promise<Hilum
     index,
     store,
     ingest,
+    router,
     dicom,
     http: { url: web.url },
     status,
@@ -120,6 +185,7 @@ export async function startNode(config: HilumConfig, log: Logger): Promise<Hilum
       await web.app.close();
       await server.close();
       await ingest.idle();
+      await router.stop();
       await store.close();
       index.close();
     },

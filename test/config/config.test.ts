@@ -83,3 +83,15 @@ describe("configuration", () => {
     expect(() => readConfigFile(broken)).toThrow(/cannot parse configuration file .*broken\.json/);
   });
 });
+
+describe("the README's configuration example", () => {
+  it("validates as written", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { parse } = await import("yaml");
+    const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
+    const block = /### Configuration file[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const config = validateConfig(parse(block!), "README.md");
+    expect(config.router.rules.map((r) => r.name)).toEqual(["ct-to-reading", "all-to-cloud"]);
+  });
+});

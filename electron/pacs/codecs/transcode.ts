@@ -1,3 +1,5 @@
+import { lookupTransferSyntax } from "../../../shared/dicom/transfer-syntax.js";
+
 type Codecs = typeof import("dcmjs-codecs");
 
 /** Transfer syntaxes dcmjs-codecs can both read and write (its WASM codecs for the compressed ones). */
@@ -70,7 +72,7 @@ export function transcodeDataset(part10: Buffer, to: string): Buffer {
     const transcoder = new codecs.Transcoder(copy);
     const source = { ...transcoder.getElements() };
     transcoder.transcode(to);
-    keepSourceEncoding(transcoder.getElements(), source);
+    keepSourceEncoding(transcoder.getElements(), source, lookupTransferSyntax(to)?.encapsulated === true);
     return Buffer.from(transcoder.getDicomDataset());
   } catch (err) {
     throw new TranscodeError(`cannot transcode to ${to}: ${(err as Error).message ?? String(err)}`);
@@ -93,7 +95,11 @@ const PIXEL_VALUE_ATTRIBUTES = [
  * PlanarConfiguration to single-sample images, where PS3.3 forbids it. The source's VRs are kept (the new
  * PixelData VR aside), US or SS set as PixelRepresentation says, and PlanarConfiguration left out again.
  */
-function keepSourceEncoding(elements: Record<string, unknown>, source: Record<string, unknown>): void {
+function keepSourceEncoding(
+  elements: Record<string, unknown>,
+  source: Record<string, unknown>,
+  encapsulated: boolean,
+): void {
   const pixelValueVr = elements.PixelRepresentation === 1 ? "SS" : "US";
   elements._vrMap = {
     ...(source._vrMap as object | undefined),
@@ -101,6 +107,8 @@ function keepSourceEncoding(elements: Record<string, unknown>, source: Record<st
     ...Object.fromEntries(
       PIXEL_VALUE_ATTRIBUTES.filter((name) => name in elements).map((name) => [name, pixelValueVr]),
     ),
+    // Encapsulated Pixel Data is OB (PS3.5 A.4); dcmjs-codecs keeps the source's OW.
+    ...(encapsulated ? { PixelData: "OB" } : {}),
   };
   if (!("PlanarConfiguration" in source) && elements.SamplesPerPixel === 1)
     delete elements.PlanarConfiguration;

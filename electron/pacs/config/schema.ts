@@ -1,23 +1,20 @@
 import { z } from "zod";
+import { routerSchema } from "../router/config.js";
+import { authSchema } from "../web/auth/config.js";
+import { dicomTlsSchema, httpTlsSchema } from "../tls/config.js";
+import { dicomWebSchema } from "../web/dicomweb/config.js";
+import { launchSchema } from "../web/launch-config.js";
+import { aeTitle, port } from "./schema-parts.js";
 
-/** AE titles: 1–16 characters of the default repertoire, no backslash, not only spaces (PS3.5 AE VR). */
-export const aeTitle = z
-  .string()
-  .trim()
-  .min(1, "AE title is empty")
-  .max(16, "AE title is longer than 16 characters")
-  .regex(
-    /^[\x20-\x5b\x5d-\x7e]+$/,
-    "AE title holds a character outside the DICOM default repertoire or a backslash",
-  );
-
-const port = z.number().int().min(0).max(65535);
+export { aeTitle };
 
 export const peerSchema = z.strictObject({
   aeTitle,
   host: z.string().min(1),
   port: port.min(1),
   description: z.string().optional(),
+  /** Reach this peer over TLS, with the certificate, key and CA of dicom.tls. */
+  tls: z.boolean().optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -35,6 +32,7 @@ export const configSchema = z.strictObject({
       idleTimeoutSeconds: z.number().positive().max(86_400).default(120),
       /** SOP classes to accept for storage beyond the standard ones (vendors' private classes). */
       extraStorageSopClasses: z.array(z.string().regex(/^[0-9.]{1,64}$/)).default([]),
+      tls: dicomTlsSchema.optional(),
     })
     .prefault({}),
   http: z
@@ -45,8 +43,10 @@ export const configSchema = z.strictObject({
       launchSecret: z.string().min(32, "launch secret must be at least 32 characters").optional(),
       /** Largest request body (STOW-RS uploads), in MiB. */
       maxBodyMiB: z.number().positive().max(16_384).default(2048),
+      tls: httpTlsSchema.optional(),
     })
     .prefault({}),
+  dicomWeb: dicomWebSchema.prefault({}),
   peers: z.array(peerSchema).default([]),
   storage: z
     .strictObject({
@@ -56,6 +56,9 @@ export const configSchema = z.strictObject({
       keepInMemoryMiB: z.number().positive().max(1024).default(8),
     })
     .prefault({}),
+  router: routerSchema.prefault({}),
+  auth: authSchema.prefault({}),
+  launch: launchSchema.prefault({}),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

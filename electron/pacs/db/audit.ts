@@ -42,6 +42,8 @@ export interface AuditFilter {
   studyUid?: string;
   /** Default 1000. */
   limit?: number;
+  /** Rows to skip (newest first), for paging. */
+  offset?: number;
 }
 
 const INSERT = `
@@ -66,6 +68,18 @@ function isoTime(time: Date | string): string {
   return date.toISOString();
 }
 
+function whereClause(filter: AuditFilter): { where: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  for (const [field, condition] of FILTERS) {
+    const value = filter[field];
+    if (value === undefined) continue;
+    conditions.push(condition);
+    params.push(field === "from" || field === "to" ? isoTime(value) : value);
+  }
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "", params };
+}
+
 /** Who did what to which study. Rows cannot be changed or removed: SQLite triggers refuse UPDATE and DELETE. */
 export class AuditLog {
   constructor(private readonly statements: StatementCache) {}
@@ -88,21 +102,22 @@ export class AuditLog {
 
   /** Newest first. */
   query(filter: AuditFilter = {}): AuditRecord[] {
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    for (const [field, condition] of FILTERS) {
-      const value = filter[field];
-      if (value === undefined) continue;
-      conditions.push(condition);
-      params.push(field === "from" || field === "to" ? isoTime(value) : value);
-    }
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
-    params.push(filter.limit ?? 1000);
-    const sql = `SELECT ${COLUMNS} FROM audit_log ${where} ORDER BY id DESC LIMIT ?`;
+    const { where, params } = whereClause(filter);
+    params.push(filter.limit ?? 1000, filter.offset ?? 0);
+    const sql = `SELECT ${COLUMNS} FROM audit_log ${where} ORDER BY id DESC LIMIT ? OFFSET ?`;
     const rows = this.statements.get(sql).all(...params) as Array<AuditRecord & { detail: string | null }>;
     return rows.map((row) => ({
       ...row,
       detail: row.detail === null ? null : (JSON.parse(row.detail) as unknown),
     }));
+  }
+
+  /** How many rows match the filter (limit and offset ignored). */
+  count(filter: AuditFilter = {}): number {
+    const { where, params } = whereClause(filter);
+    const row = this.statements.get(`SELECT count(*) AS n FROM audit_log ${where}`).get(...params) as {
+      n: number;
+    };
+    return row.n;
   }
 }

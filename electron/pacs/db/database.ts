@@ -58,6 +58,8 @@ export type { RetrieveInstance, RetrieveRequest } from "./retrieve.js";
 export interface Index {
   readonly path: string;
   readonly audit: AuditLog;
+  /** The SQLite connection, for modules that keep their own tables in the index (queue, reading status). */
+  readonly connection: Database.Database;
   /**
    * Runs fn in one IMMEDIATE transaction, so that e.g. commitInstances and the audit rows of the same
    * objects commit together (nested index calls become savepoints). Rolls back if fn throws.
@@ -158,6 +160,7 @@ const COUNTS = `
 
 class SqliteIndex implements Index {
   readonly audit: AuditLog;
+  readonly connection: Database.Database;
   private readonly statements: StatementCache;
   private readonly writer: IndexWriter;
   private readonly commitTransaction;
@@ -169,6 +172,7 @@ class SqliteIndex implements Index {
     private readonly db: Database.Database,
     readonly path: string,
   ) {
+    this.connection = db;
     this.statements = new StatementCache(db);
     this.audit = new AuditLog(this.statements);
     this.writer = new IndexWriter(this.statements);

@@ -28,6 +28,11 @@ export interface FindRequest {
   caseInsensitivePn?: boolean;
   /** PN matching also ignores accents (C.2.2.2.1.1 fuzzy semantic matching). */
   fuzzyPn?: boolean;
+  /**
+   * Relational query (C.4.1.2.2): the unique keys of the levels above need not be given, so a search
+   * spans every study (QIDO-RS /series, /instances). Without it the search is hierarchical.
+   */
+  relational?: boolean;
 }
 
 export type ReturnValue = string | null | Array<Map<number, ReturnValue>>;
@@ -120,7 +125,7 @@ export function compileFind(request: FindRequest): CompiledFind {
   const level = queryLevel(request);
   const keys = distinctKeys(request.keys);
   checkBelowLevel(keys, request, level);
-  checkUniqueKeys(keys, request, level);
+  if (!request.relational) checkUniqueKeys(keys, request, level);
   const pn: PnOptions = {
     caseInsensitive: request.caseInsensitivePn ?? true,
     fuzzy: request.fuzzyPn ?? false,

@@ -10,12 +10,13 @@ import { Publisher } from "./publisher.js";
 import { type ReceivedObject, storedSize } from "./received-object.js";
 import { IngestRefusal, refusalFor } from "./refusal.js";
 
-/** Who handed us the object, for the index and the audit log. */
+/** Who handed us the object, for the index, the audit log and routing rules. */
 export interface IngestSource {
   kind: "dimse" | "import" | "stow";
   /** Calling AE title, user name or file path. */
   actor: string;
   callingAeTitle: string;
+  calledAeTitle?: string;
 }
 
 export interface IngestRequest {
@@ -45,9 +46,21 @@ export interface IngestOptions {
   maxBatch?: number;
 }
 
+/** An instance as its index rows are written, for steps that must commit in the same transaction. */
+export interface IndexedInstance {
+  source: IngestSource;
+  record: InstanceRecord;
+  header: DataSet;
+  outcome: "stored" | "replaced";
+}
+
+/** Runs inside the index transaction of a batch: what it writes commits, or rolls back, with the rows. */
+export type IndexHook = (instances: IndexedInstance[]) => void;
+
 interface Job {
   request: IngestRequest;
   record: InstanceRecord;
+  header: DataSet;
   staging: Promise<StagedObject>;
   resolve(result: IngestResult): void;
   reject(error: unknown): void;
@@ -64,6 +77,7 @@ export class IngestPipeline {
   private queue: Job[] = [];
   private committing?: Promise<void>;
   private readonly listeners: StoredListener[] = [];
+  private readonly indexHooks: IndexHook[] = [];
 
   private readonly publisher: Publisher;
 
@@ -71,9 +85,14 @@ export class IngestPipeline {
     this.publisher = new Publisher(options.store, options.index, options.log);
   }
 
-  /** Later steps (routing, replication) subscribe here; they run after the acknowledgement. */
+  /** Later steps (replication, notifications) subscribe here; they run after the acknowledgement. */
   onStored(listener: StoredListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Steps whose rows must commit with the instance's (the router's queue) register here. */
+  onIndexed(hook: IndexHook): void {
+    this.indexHooks.push(hook);
   }
 
   async ingest(request: IngestRequest): Promise<IngestResult> {
@@ -120,7 +139,7 @@ export class IngestPipeline {
       callingAeTitle: request.source.callingAeTitle,
       receivedAt: new Date().toISOString(),
     });
-    const result = await this.persist(request, record, sha256);
+    const result = await this.persist(request, record, header, sha256);
     for (const listener of this.listeners) listener(result, request);
     return result;
   }
@@ -154,11 +173,16 @@ export class IngestPipeline {
     return { sopInstanceUid, sopClassUid, studyInstanceUid, seriesInstanceUid };
   }
 
-  private persist(request: IngestRequest, record: InstanceRecord, sha256: string): Promise<IngestResult> {
+  private persist(
+    request: IngestRequest,
+    record: InstanceRecord,
+    header: DataSet,
+    sha256: string,
+  ): Promise<IngestResult> {
     const staging = request.object.staging.finish(sha256);
     staging.catch(() => undefined); // awaited by the batch; a failure must not count as unhandled meanwhile
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, record, staging, resolve, reject });
+      this.queue.push({ request, record, header, staging, resolve, reject });
       this.drain();
     });
   }
@@ -208,6 +232,13 @@ export class IngestPipeline {
             replaced,
           );
         });
+        const indexed = ready.map(({ job }, i): IndexedInstance => ({
+          source: job.request.source,
+          record: job.record,
+          header: job.header,
+          outcome: results[i]?.replaced ? "replaced" : "stored",
+        }));
+        for (const hook of this.indexHooks) hook(indexed);
         return results;
       });
     } catch (err) {
@@ -251,6 +282,9 @@ export class IngestPipeline {
         });
         this.options.index.transaction(() => {
           this.options.index.commitInstances([record]);
+          const source: IngestSource = { kind: "import", actor: "recovery", callingAeTitle: "" };
+          for (const hook of this.indexHooks)
+            hook([{ source, record, header: header.dataset, outcome: "stored" }]);
           this.options.index.audit.append({
             actorType: "system",
             actor: "recovery",

@@ -51,6 +51,8 @@ export class Publisher {
       }
       for (const item of batch) {
         if (!item.obsolete) continue;
+        // The same content stored again (A replaced by B, then by A again) is live under the same key.
+        if (this.index.hasStorageKey(item.obsolete)) continue;
         await this.store
           .delete(item.obsolete)
           .catch((err: unknown) => this.log.warn({ err }, "could not delete a replaced object"));

@@ -1,4 +1,7 @@
 import { sql as initial } from "./001_initial.js";
+import { sql as users } from "./002_users.js";
+import { sql as readingStatus } from "./003_reading_status.js";
+import { sql as routerQueue } from "./004_router_queue.js";
 
 export interface Migration {
   version: number;
@@ -7,6 +10,11 @@ export interface Migration {
 }
 
 /** In order; a migration's version is its file number and becomes PRAGMA user_version once applied. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "001_initial", sql: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "001_initial", sql: initial },
+  { version: 2, name: "002_users", sql: users },
+  { version: 3, name: "003_reading_status", sql: readingStatus },
+  { version: 4, name: "004_router_queue", sql: routerQueue },
+];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,5 +1,6 @@
 import type { PeerConfig } from "../../config/schema.js";
 import type { Logger } from "../../core/logger.js";
+import type { ClientTls } from "../../tls/contexts.js";
 import { Status } from "../status.js";
 import { sendToPeer } from "../scu/store.js";
 import { type RetrieveDeps, serveRetrieve } from "./retrieve.js";
@@ -9,6 +10,8 @@ export interface MoveDeps extends RetrieveDeps {
   aeTitle: string;
   peers: () => PeerConfig[];
   log: Logger;
+  /** Our TLS client settings for a destination marked `tls: true`. */
+  tlsFor?: (peer: PeerConfig) => ClientTls | undefined;
 }
 
 /** C-MOVE SCP: sends the matching instances to a known peer over a new association of ours. */
@@ -44,6 +47,7 @@ export function moveService(deps: MoveDeps): ServiceHandler {
           await sendToPeer(destination, items, {
             callingAeTitle: deps.aeTitle,
             log: deps.log,
+            tls: deps.tlsFor?.(destination),
             onResult,
             cancelled,
             moveOriginator: { aeTitle: caller, messageId: command.messageId ?? 0 },

@@ -69,7 +69,12 @@ export function storeService(
       try {
         const result = await ingest.ingest({
           object: sink.received(),
-          source: { kind: "dimse", actor: info.callingAeTitle, callingAeTitle: info.callingAeTitle },
+          source: {
+            kind: "dimse",
+            actor: info.callingAeTitle,
+            callingAeTitle: info.callingAeTitle,
+            calledAeTitle: info.calledAeTitle,
+          },
           expected: { sopClassUid: command.affectedSopClassUid!, sopInstanceUid: uid! },
         });
         request.log.debug({ uid, outcome: result.outcome }, "stored");

@@ -1,4 +1,5 @@
-import { connect as netConnect } from "node:net";
+import { type Socket, isIP, connect as netConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from "../../core/implementation.js";
 import { type Logger, silentLogger } from "../../core/logger.js";
 import {
@@ -10,6 +11,7 @@ import {
 } from "../association.js";
 import type { AssociationInfo, PresentationContext } from "../context.js";
 import { APPLICATION_CONTEXT, type AssociateRq, ContextResult, PduType, type RoleSelection } from "../pdu.js";
+import type { ClientTls } from "../../tls/contexts.js";
 
 export interface PeerAddress {
   aeTitle: string;
@@ -30,6 +32,8 @@ export interface ClientOptions {
   limits?: AssociationLimits;
   timeouts?: Partial<AssociationTimeouts> & { connectMs?: number };
   handlers?: AssociationHandlers;
+  /** Connect over TLS (the peer's certificate is verified against the CAs, and its name against the host). */
+  tls?: ClientTls;
 }
 
 export class AssociationRejected extends Error {
@@ -72,12 +76,22 @@ export async function openAssociation(
     throw new Error("propose between 1 and 128 presentation contexts");
   const timeouts = { ...DEFAULT_CLIENT_TIMEOUTS, ...options.timeouts };
   const log = (options.log ?? silentLogger).child({ peer: `${peer.aeTitle}@${peer.host}:${peer.port}` });
-  const socket = await connectSocket(peer, timeouts.connectMs);
+  const { socket, tlsError } = await connectSocket(peer, timeouts.connectMs, options.tls);
   const limits = options.limits ?? DEFAULT_LIMITS;
   const association = new Association(socket, "requestor", limits, timeouts, log);
   if (options.handlers) association.handlers = options.handlers;
   const rq = associateRq(peer, proposed, options.callingAeTitle, limits.maxPduLength);
-  const answer = await association.requestAssociation(rq);
+  let answer;
+  try {
+    answer = await association.requestAssociation(rq);
+  } catch (err) {
+    // With TLS 1.3 the server checks our certificate after our side of the handshake is done: its refusal
+    // arrives as an alert on the first read, which the association only sees as a closed connection.
+    const refused = tlsError();
+    if (refused)
+      throw new Error(`TLS connection to ${describe(peer)} refused by the peer: ${tlsProblem(refused)}`);
+    throw err;
+  }
   if (answer.type === PduType.AssociateRj) {
     socket.destroy();
     throw new AssociationRejected(answer.result, answer.source, answer.reason);
@@ -149,20 +163,64 @@ function associateRq(
   };
 }
 
-function connectSocket(peer: PeerAddress, timeoutMs: number) {
-  return new Promise<import("node:net").Socket>((resolve, reject) => {
-    const socket = netConnect({ host: peer.host, port: peer.port, noDelay: true });
+function describe(peer: PeerAddress): string {
+  return `${peer.aeTitle} at ${peer.host}:${peer.port}`;
+}
+
+/**
+ * A connected socket — with TLS, one whose handshake has finished and whose certificate chain and host name
+ * checked out — and the first TLS error seen on it after that, if any.
+ */
+function connectSocket(peer: PeerAddress, timeoutMs: number, tls: ClientTls | undefined) {
+  return new Promise<{ socket: Socket; tlsError: () => Error | undefined }>((resolve, reject) => {
+    const socket = tls
+      ? tlsConnect({
+          host: peer.host,
+          port: peer.port,
+          secureContext: tls.secureContext,
+          // SNI carries host names only; an IP address is checked against the certificate's IP SANs anyway.
+          ...(isIP(peer.host) === 0 ? { servername: peer.host } : {}),
+        })
+      : netConnect({ host: peer.host, port: peer.port, noDelay: true });
+    let connected = false;
+    let lateError: Error | undefined;
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`connecting to ${peer.host}:${peer.port} timed out after ${timeoutMs} ms`));
+      const what = tls && connected ? "the TLS handshake with" : "connecting to";
+      reject(new Error(`${what} ${describe(peer)} timed out after ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.once("connect", () => {
+    socket.once("connect", () => (connected = true));
+    socket.once(tls ? "secureConnect" : "connect", () => {
       clearTimeout(timer);
-      resolve(socket);
+      socket.on("error", (err) => (lateError ??= err));
+      resolve({ socket, tlsError: () => (tls ? lateError : undefined) });
     });
     socket.once("error", (err) => {
       clearTimeout(timer);
-      reject(new Error(`cannot connect to ${peer.aeTitle} at ${peer.host}:${peer.port}: ${err.message}`));
+      if (tls && connected)
+        reject(new Error(`TLS handshake with ${describe(peer)} failed: ${tlsProblem(err)}`));
+      else reject(new Error(`cannot connect to ${describe(peer)}: ${err.message}`));
     });
   });
+}
+
+/** OpenSSL's reason without its prefix, and what it usually means for the person running the SCU. */
+function tlsProblem(err: Error): string {
+  const { code, reason } = err as Error & { code?: string; reason?: unknown };
+  const why = typeof reason === "string" && reason !== "" ? reason : err.message;
+  if (/alert (certificate required|handshake failure)/.test(why))
+    return `${why} (the peer wants our certificate)`;
+  if (/alert (unknown ca|bad certificate|certificate unknown)/.test(why)) {
+    return `${why} (the peer does not trust our certificate)`;
+  }
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID")
+    return `${why} (the certificate is not for this host name or address)`;
+  if (
+    /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_(VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT(_LOCALLY)?))$/.test(
+      code ?? "",
+    )
+  ) {
+    return `${why} (we do not trust the peer's certificate: give the CA that signed it)`;
+  }
+  return why;
 }

@@ -5,6 +5,7 @@ import { CommandField, Priority } from "../command.js";
 import type { PresentationContext } from "../context.js";
 import { statusCategory } from "../status.js";
 import type { Logger } from "../../core/logger.js";
+import type { ClientTls } from "../../tls/contexts.js";
 import { type PeerAddress, type ProposedContextSpec, openAssociation } from "./client.js";
 
 /** One instance to send: what it is, and how to get its Part 10 bytes when its turn comes. */
@@ -103,7 +104,7 @@ export function groupsForAssociations<T extends { sopClassUid: string; transferS
 export async function sendToPeer(
   peer: PeerAddress,
   items: StoreItem[],
-  options: StoreOptions & { callingAeTitle: string; log?: Logger },
+  options: StoreOptions & { callingAeTitle: string; log?: Logger; tls?: ClientTls },
 ): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = [];
   const report = (outcome: StoreOutcome) => {
@@ -117,6 +118,7 @@ export async function sendToPeer(
       association = await openAssociation(peer, proposeForStore(group), {
         callingAeTitle: options.callingAeTitle,
         log: options.log,
+        tls: options.tls,
       });
     } catch (err) {
       for (const item of group)

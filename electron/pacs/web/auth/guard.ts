@@ -14,3 +14,12 @@ export function requirePermission(permission: Permission): preHandlerHookHandler
     }
   };
 }
+
+/** A route for any signed-in principal, whatever its role (its own account). 401 without credentials. */
+export function requireAuthenticated(): preHandlerHookHandler {
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    if (!request.principal) {
+      throw new HttpProblem(401, "Unauthorized", "log in, or send a bearer token");
+    }
+  };
+}

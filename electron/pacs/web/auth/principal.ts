@@ -7,6 +7,8 @@ export interface Principal {
   role: Role;
   /** How the request proved it: a session cookie, a bearer token, or the per-launch secret. */
   via: "session" | "token" | "launch-secret";
+  /** When a login session ends unless used again (absent for the per-launch secret). */
+  expiresAt?: Date;
 }
 
 declare module "fastify" {

@@ -1,0 +1,14 @@
+import { z } from "zod";
+
+/** `dicomWeb` in the configuration: how the DICOMweb routes answer (QIDO-RS, WADO-RS, WADO-URI). */
+export const dicomWebSchema = z.strictObject({
+  /**
+   * The absolute DICOMweb root clients reach, for the URLs in responses (RetrieveURL, BulkDataURI), e.g.
+   * `https://pacs.example.org/dicom-web` behind a reverse proxy; default: the request's scheme and Host.
+   */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Most matches one QIDO-RS response holds; past it the response says so in a Warning header. */
+  qidoMaxResults: z.number().int().min(1).max(100_000).default(1000),
+  /** Cache-Control max-age of retrieve and metadata responses (clients revalidate with If-None-Match). */
+  cacheMaxAgeSeconds: z.number().int().min(0).max(31_536_000).default(60),
+});
