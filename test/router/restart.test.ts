@@ -63,3 +63,61 @@ describe("the routing queue across kill -9", () => {
     expect(counts).toMatchObject({ delivered: 100, queued: 0, sending: 0, dead: 0 });
   });
 });
+
+describe("changing the rules through the app API", () => {
+  it("applies a new rule at once, writes it to the configuration file, and audits it", async () => {
+    const dataDir = scratchDir("router-live");
+    const configFile = join(dataDir, "hilum.yaml");
+    const secret = "r".repeat(32);
+    const peer = await startStorescp({ aeTitle: "LIVE" });
+    writeFileSync(
+      configFile,
+      stringify({
+        http: { launchSecret: secret },
+        router: {
+          destinations: [
+            { name: "live", type: "dimse", aeTitle: "LIVE", host: "127.0.0.1", port: peer.port },
+          ],
+        },
+      }),
+    );
+    const node = await spawnServe(["--config", configFile], dataDir);
+    try {
+      const series = await cachedCtSeries({
+        slices: 4,
+        rows: 128,
+        columns: 128,
+        patientName: "Live^Rule",
+        patientId: "LIVE4",
+        seed: "live-4",
+      });
+      expect((await storescu(node.target, series.files.slice(0, 2))).code).toBe(0);
+      const response = await fetch(`http://127.0.0.1:${node.httpPort}/api/config`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          router: { rules: [{ name: "ct-live", match: { Modality: "CT" }, forward: ["live"] }] },
+        }),
+      });
+      expect(response.status).toBe(200);
+      const answer = (await response.json()) as { applied: string[]; restartRequired: string[] };
+      expect(answer.applied.some((key) => key.startsWith("router"))).toBe(true);
+      expect(answer.restartRequired).toEqual([]);
+      expect((await storescu(node.target, series.files.slice(2))).code).toBe(0);
+      const deadline = Date.now() + 20_000;
+      while ((await routerStatus(node)).delivered !== 2 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(await routerStatus(node)).toMatchObject({ delivered: 2 });
+      expect(peer.files()).toHaveLength(2);
+      const { readFileSync } = await import("node:fs");
+      expect(readFileSync(configFile, "utf8")).toContain("ct-live");
+      const audit = await fetch(`http://127.0.0.1:${node.httpPort}/api/audit?action=config-write`, {
+        headers: { authorization: `Bearer ${secret}` },
+      });
+      expect(JSON.stringify(await audit.json())).toContain("ct-live");
+    } finally {
+      await node.service.stop();
+      await peer.stop();
+    }
+  });
+});

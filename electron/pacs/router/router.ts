@@ -38,6 +38,7 @@ interface Lane {
 }
 
 export interface RouterDeps {
+  /** Replaced by `reconfigure`. */
   config: RouterConfig;
   aeTitle: string;
   index: Index;
@@ -52,19 +53,34 @@ export interface RouterDeps {
  */
 export class Router {
   readonly queue: RouteQueue;
-  private readonly rules: CompiledRule[];
+  private rules: CompiledRule[] = [];
   private readonly destinations = new Map<string, Destination>();
-  private readonly lanes: Lane[] = [];
+  private lanes: Lane[] = [];
   private readonly roundRobin = new Map<string, number>();
   /** Copies being sent per group member, for least-queued balancing. */
   private readonly busy = new Map<string, number>();
   private stopped = false;
+  private running = false;
   private tls?: ClientTls;
 
   constructor(private readonly deps: RouterDeps) {
     this.queue = new RouteQueue(deps.index.connection);
-    this.rules = deps.config.rules.map(compileRule);
-    for (const destination of deps.config.destinations) this.destinations.set(destination.name, destination);
+    this.configure(deps.config);
+  }
+
+  private configure(config: RouterConfig): void {
+    this.rules = config.rules.map(compileRule);
+    this.destinations.clear();
+    for (const destination of config.destinations) this.destinations.set(destination.name, destination);
+    this.deps.config = config;
+  }
+
+  /** New rules and destinations (from PUT /api/config): workers stop after their batch and start again on them. */
+  async reconfigure(config: RouterConfig): Promise<void> {
+    const started = this.running;
+    await this.stop();
+    this.configure(config);
+    if (started) this.start(this.tls);
   }
 
   /** The ingest hook: runs inside the index transaction of each batch. */
@@ -107,6 +123,8 @@ export class Router {
       }
     });
     this.tls = tls;
+    this.stopped = false;
+    this.running = true;
     const requeued = this.queue.requeueInFlight(Date.now());
     if (requeued > 0)
       this.deps.log.warn({ requeued }, "router: jobs in flight at the last stop are queued again");

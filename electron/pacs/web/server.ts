@@ -8,7 +8,6 @@ import { registerFrames } from "./dicomweb/frames.js";
 import { registerQueryRetrieve } from "./dicomweb/query-retrieve.js";
 import { registerStow } from "./dicomweb/stow.js";
 import { installProblemHandlers } from "./problem.js";
-import { registerRouterRoutes } from "../router/http.js";
 
 export interface WebServerOptions {
   port: number;
@@ -34,7 +33,6 @@ export async function startWebServer(ctx: WebContext, options: WebServerOptions)
   registerStow(app, ctx);
   registerQueryRetrieve(app, ctx);
   registerFrames(app, ctx);
-  registerRouterRoutes(app, ctx);
   const url = await app.listen({ port: options.port, host: options.host });
   return { app, url };
 }

@@ -27,10 +27,11 @@ import {
 /**
  * Keys the running node reads on every use, so a change applies without a restart: the peers (C-MOVE
  * destinations and the caller allow-list), whether unknown callers may associate, the log level, EMR
- * launch, and the session and lockout settings. Everything else (ports, TLS, storage, …) needs a restart.
+ * launch, the session and lockout settings, and the router (its workers restart on the new rules and
+ * destinations; queued jobs stay). Everything else (ports, TLS, storage, …) needs a restart.
  */
-const LIVE_KEYS = ["peers", "dicom.allowUnknownCallers", "log.level"];
-const LIVE_PREFIXES = ["launch.", "auth."];
+const LIVE_KEYS = ["peers", "dicom.allowUnknownCallers", "log.level", "router"];
+const LIVE_PREFIXES = ["launch.", "auth.", "router."];
 
 function isLive(key: string): boolean {
   return (
@@ -66,10 +67,12 @@ export const configWriteResponse = configResponse.extend({
 });
 
 /** Puts the live keys' new values into the running configuration object every part of the node shares. */
-function applyLive(ctx: WebContext, next: HilumConfig, keys: readonly string[]): void {
+async function applyLive(ctx: WebContext, next: HilumConfig, keys: readonly string[]): Promise<void> {
   const running = ctx.config as unknown as Record<string, unknown>;
   for (const key of keys) setPath(running, key, structuredClone(getPath(next, key)));
   if (keys.includes("log.level")) ctx.log.level = next.log.level;
+  if (keys.some((key) => key === "router" || key.startsWith("router.")))
+    await ctx.router?.reconfigure(ctx.config.router);
 }
 
 export function registerConfig(app: FastifyInstance, ctx: WebContext, docs: ApiDocs): void {
@@ -167,7 +170,7 @@ export function registerConfig(app: FastifyInstance, ctx: WebContext, docs: ApiD
       const restartRequired = changed.filter((key) => !isLive(key));
       const before = redact(running);
       const after = redact(next);
-      applyLive(ctx, next, applied);
+      await applyLive(ctx, next, applied);
       auditAccess(ctx, request, {
         action: "config-write",
         detail: {

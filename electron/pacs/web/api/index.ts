@@ -1,6 +1,6 @@
 /**
  * The app's own HTTP surface: the JSON app API under /api (study list and reading status, audit log,
- * peers, configuration), its OpenAPI document (which also describes the auth routes and /api/status),
+ * peers, configuration, the router's queues), its OpenAPI document (which also describes the auth routes and /api/status),
  * EMR launch (/launch), and the renderer at `/`. Registered with one call from server.ts, placed before the
  * other route modules so that the OpenAPI registry sees every /api route they add.
  */
@@ -14,6 +14,7 @@ import { registerStatic, type StaticOptions } from "../static.js";
 import { registerAudit } from "./audit.js";
 import { registerConfig } from "./config.js";
 import { registerStudies } from "./studies.js";
+import { registerRouterRoutes } from "../../router/http.js";
 
 const nodeStatus = z.object({
   version: z.string(),
@@ -81,104 +82,7 @@ function externalRoutes(): RouteDoc[] {
     access: "public",
     responses: { 200: { description: "Node status", schema: nodeStatus } },
   };
-  return [status, ...auth, ...routerRoutes()];
-}
-
-/**
- * The router's /api routes (router/http.ts). Its schemas are not exported, so they are restated here for
- * the document; when that module exports a route table like AUTH_ROUTES, describe it from that instead.
- */
-function routerRoutes(): RouteDoc[] {
-  const loose = z.record(z.string(), z.unknown());
-  const route = (
-    method: "GET" | "POST",
-    url: string,
-    operationId: string,
-    summary: string,
-    permission: "config:read" | "config:write" | "studies:read",
-    extra: Partial<RouteDoc> = {},
-  ): RouteDoc => {
-    const names = [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
-    return {
-      method,
-      url,
-      operationId,
-      summary,
-      tags: ["router"],
-      access: { permission },
-      ...(names.length > 0
-        ? { params: z.strictObject(Object.fromEntries(names.map((name) => [name, z.string()]))) }
-        : {}),
-      responses: { 200: { description: summary, schema: loose } },
-      ...extra,
-    };
-  };
-  const actions = (["pause", "resume", "retry", "cancel"] as const).map((action) =>
-    route(
-      "POST",
-      `/api/router/destinations/:name/${action}`,
-      `${action}Destination`,
-      `${action[0]!.toUpperCase()}${action.slice(1)} a destination's queue`,
-      "config:write",
-      {
-        responses: {
-          200: { description: "Done", schema: loose },
-          404: { description: "No such destination" },
-        },
-      },
-    ),
-  );
-  const jobs = (["retry", "cancel"] as const).map((action) =>
-    route(
-      "POST",
-      `/api/router/jobs/:id/${action}`,
-      `${action}Job`,
-      `${action} one routing job`,
-      "config:write",
-      {
-        responses: {
-          200: { description: "Done", schema: loose },
-          409: { description: "The job is not in a state that allows it" },
-        },
-      },
-    ),
-  );
-  return [
-    route("GET", "/api/router", "getRouter", "Routing queues per destination", "config:read"),
-    route(
-      "GET",
-      "/api/router/rules",
-      "getRouterRules",
-      "Routing destinations, rules and retry policy",
-      "config:read",
-    ),
-    route(
-      "GET",
-      "/api/router/dead-letter",
-      "listDeadLetters",
-      "Jobs that gave up (the dead-letter list)",
-      "config:read",
-      {
-        query: z.object({
-          destination: z.string().optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-          offset: z.coerce.number().int().min(0).default(0),
-        }),
-      },
-    ),
-    route(
-      "GET",
-      "/api/router/explain",
-      "explainRouting",
-      "Which rule sent an instance where, and how it went",
-      "studies:read",
-      {
-        query: z.object({ sopInstanceUid: z.string().regex(/^[0-9.]{1,64}$/) }),
-      },
-    ),
-    ...actions,
-    ...jobs,
-  ];
+  return [status, ...auth];
 }
 
 export function registerAppRoutes(app: FastifyInstance, ctx: WebContext, options: StaticOptions = {}): void {
@@ -189,6 +93,7 @@ export function registerAppRoutes(app: FastifyInstance, ctx: WebContext, options
   registerStudies(app, ctx, docs);
   registerAudit(app, ctx, docs);
   registerConfig(app, ctx, docs);
+  registerRouterRoutes(app, ctx, docs);
   registerLaunch(app, ctx, docs);
   registerStatic(app, ctx, options);
 }
