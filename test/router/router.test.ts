@@ -243,4 +243,58 @@ describe("router", () => {
     });
     expect(archived[0]?.get(tags.PatientName)).toBe("Route^Me");
   });
+
+  it("fails over to the next group member when one is down, least-queued first", async () => {
+    const up = await storescp("UPMEMBER");
+    const downPort = await freePort();
+    const hilum = await node({
+      router: {
+        destinations: [
+          dimse("down", { aeTitle: "DOWNMEMBER", port: downPort }),
+          dimse("up", up),
+          { name: "pool", type: "group", members: ["down", "up"], strategy: "least-queued" },
+        ],
+        rules: [{ name: "all", forward: ["pool"] }],
+      },
+    });
+    const series = await cachedCtSeries(CT_SERIES);
+    expect((await storescu(hilum.target, series.files)).code).toBe(0);
+    await eventually(
+      "12 delivered through the member that is up",
+      () => hilum.node.router.status().find((d) => d.name === "pool")?.counts.delivered === 12,
+    );
+    expect(up.files()).toHaveLength(12);
+    const jobs = hilum.node.router.explain(series.sopInstanceUids[0]!);
+    expect(jobs.map((j) => [j.destination, j.member, j.state, j.attempts])).toEqual([
+      ["pool", "up", "delivered", 1],
+    ]);
+  });
+
+  it("pauses and resumes a destination through the app API, and explains a delivery", async () => {
+    const secret = "p".repeat(32);
+    const peer = await storescp("PAUSED");
+    const hilum = await node({
+      http: { launchSecret: secret },
+      router: { destinations: [dimse("paused", peer)], rules: [{ name: "all", forward: ["paused"] }] },
+    });
+    const api = (path: string, method = "GET") =>
+      fetch(`${hilum.node.http.url}${path}`, { method, headers: { authorization: `Bearer ${secret}` } });
+    expect((await api("/api/router/destinations/paused/pause", "POST")).status).toBe(200);
+    expect((await storescu(hilum.target, [MR_FILE])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    const paused = (await (await api("/api/router")).json()) as {
+      destinations: Array<{ paused: boolean; counts: { queued: number } }>;
+    };
+    expect(paused.destinations[0]).toMatchObject({ paused: true, counts: { queued: 1 } });
+    expect(peer.files()).toHaveLength(0);
+    expect((await api("/api/router/destinations/paused/resume", "POST")).status).toBe(200);
+    await eventually("delivered after resume", () => hilum.node.router.status()[0]?.counts.delivered === 1);
+    const uid = part10(MR_FILE).dataset.string(tags.SOPInstanceUID)!;
+    const explained = (await (await api(`/api/router/explain?sopInstanceUid=${uid}`)).json()) as {
+      jobs: Array<{ rule: string; state: string }>;
+    };
+    expect(explained.jobs).toMatchObject([{ rule: "all", state: "delivered" }]);
+    expect((await api("/api/router/destinations/nope/pause", "POST")).status).toBe(404);
+    expect((await fetch(`${hilum.node.http.url}/api/router`)).status).toBe(401);
+  });
 });
