@@ -4,10 +4,20 @@ import { delimiter, join } from "node:path";
 
 const PYDICOM_TEST_FILES = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
 const APT =
-  "apt-get install -y dcmtk orthanc orthanc-dicomweb python3-pydicom dicom3tools libgdcm-tools openssl";
+  "apt-get install -y dcmtk orthanc orthanc-dicomweb python3-pydicom dicom3tools libgdcm-tools openssl chromium fonts-dejavu-core";
 const commands = ["echoscu", "storescu", "storescp", "findscu", "movescu", "getscu", "dcmqrscp"];
-// openssl makes the TLS tests' certificates.
-const more = ["dcmcjpls", "dcmcjpeg", "dcmcrle", "dcmdump", "gdcmconv", "dciodvfy", "Orthanc", "openssl"];
+// openssl makes the TLS tests' certificates; chromium runs the renderer's tests.
+const more = [
+  "dcmcjpls",
+  "dcmcjpeg",
+  "dcmcrle",
+  "dcmdump",
+  "gdcmconv",
+  "dciodvfy",
+  "Orthanc",
+  "openssl",
+  "chromium",
+];
 
 function onPath(command) {
   const dirs = (process.env.PATH ?? "").split(delimiter).concat(["/usr/sbin", "/sbin"]);
