@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../electron/pacs/config/schema.js";
@@ -9,7 +9,7 @@ import * as tags from "../../shared/dicom/tags.js";
 import { PYDICOM_TEST_FILES, fileDataset } from "../support/archive.js";
 import { cachedCtSeries } from "../support/fixture-cache.js";
 import { type TestNode, startTestNode } from "../support/hilum.js";
-import { type StorescpPeer, startStorescp, storescu } from "../support/peers.js";
+import { type StorescpPeer, startOrthanc, startStorescp, storescu } from "../support/peers.js";
 import { freePort } from "../support/ports.js";
 import { run } from "../support/process.js";
 
@@ -131,6 +131,40 @@ describe("router", () => {
       expect(
         part10(decoded).dataset.bytes(tags.PixelData)!.equals(original.dataset.bytes(tags.PixelData)!),
       ).toBe(true);
+    }
+  });
+
+  it("routes to Orthanc over DIMSE in JPEG 2000 lossless, pixels unchanged", async () => {
+    const orthanc = await startOrthanc({ aeTitle: "ORTHANC_PACS" });
+    try {
+      const hilum = await node({
+        router: {
+          destinations: [dimse("pacs", orthanc, { transferSyntax: "jpeg2000-lossless" })],
+          rules: [{ name: "ct", match: { Modality: "CT" }, forward: ["pacs"] }],
+        },
+      });
+      const series = await cachedCtSeries(CT_SERIES);
+      expect((await storescu(hilum.target, series.files.slice(0, 4))).code).toBe(0);
+      await eventually(
+        "Orthanc holds the four",
+        async () => (await orthanc.json<string[]>("/instances")).length === 4,
+      );
+      expect(hilum.node.router.status()[0]?.counts).toMatchObject({ delivered: 4, dead: 0 });
+      for (const id of await orthanc.json<string[]>("/instances")) {
+        const file = join(orthanc.dir, `${id}.dcm`);
+        writeFileSync(file, Buffer.from(await (await orthanc.rest(`/instances/${id}/file`)).arrayBuffer()));
+        const received = part10(file);
+        expect(received.header.transferSyntaxUid).toBe("1.2.840.10008.1.2.4.90");
+        const decoded = `${file}.raw.dcm`;
+        expect((await run("gdcmconv", ["--raw", file, decoded])).code).toBe(0);
+        const uid = received.dataset.string(tags.SOPInstanceUID)!;
+        const original = part10(series.files[series.sopInstanceUids.indexOf(uid)]!);
+        expect(
+          part10(decoded).dataset.bytes(tags.PixelData)!.equals(original.dataset.bytes(tags.PixelData)!),
+        ).toBe(true);
+      }
+    } finally {
+      await orthanc.stop();
     }
   });
 

@@ -15,13 +15,14 @@ import {
   storescu,
 } from "../support/peers.js";
 
-/** The YAML block that follows `<!-- seed-example -->` in docs/routing.md. */
-function seedExample(): { router: Record<string, unknown> } {
+/** The YAML block that follows `<!-- name -->` in docs/routing.md. */
+function docsExample(name: string): { router: Record<string, unknown> } {
   const doc = readFileSync(join(REPO_ROOT, "docs/routing.md"), "utf8");
-  const match = /<!-- seed-example -->\s*```yaml\n([\s\S]*?)```/.exec(doc);
-  if (!match) throw new Error("docs/routing.md lost its seed example");
+  const match = new RegExp(`<!-- ${name} -->\\s*\`\`\`yaml\\n([\\s\\S]*?)\`\`\``).exec(doc);
+  if (!match) throw new Error(`docs/routing.md lost its ${name}`);
   return parseYaml(match[1]!) as { router: Record<string, unknown> };
 }
+const seedExample = () => docsExample("seed-example");
 
 async function eventually(what: string, check: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -42,8 +43,16 @@ describe("the seed's routing example, as docs/routing.md configures it", () => {
     await Promise.all([reading?.stop(), ai?.stop(), cloud?.stop()]);
   });
 
-  it("validates as written", () => {
+  it("validates as written, as does the configuration reference's full example", () => {
     expect(() => validateConfig(seedExample(), "docs/routing.md")).not.toThrow();
+    const full = docsExample("full-example");
+    const destinations = full.router.destinations as Array<Record<string, unknown>>;
+    // The reference names group members it does not spell out; give them their own entries.
+    destinations.push(
+      { name: "ai1", type: "dimse", aeTitle: "AI1", host: "10.0.0.31", port: 104 },
+      { name: "ai2", type: "dimse", aeTitle: "AI2", host: "10.0.0.32", port: 104 },
+    );
+    expect(() => validateConfig(full, "docs/routing.md")).not.toThrow();
   });
 
   it("sends every CT to the reading station and the AI engine, and every study to the cloud archive in JPEG-LS", async () => {

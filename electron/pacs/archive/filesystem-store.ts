@@ -2,6 +2,7 @@ import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink } from 
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { sha256File } from "./checksum.js";
+import { HandleCache, type ObjectHandle } from "./handle-cache.js";
 import { type ObjectStore, type RecoveryReport, type StagedObject, assertKey } from "./object-store.js";
 import { StagingFile } from "./staging-file.js";
 
@@ -13,6 +14,12 @@ import { StagingFile } from "./staging-file.js";
  * or power loss, `recover` checks each staged file against its key: complete ones are published or
  * handed back for re-indexing, anything else (a transfer cut short) is dropped.
  */
+/**
+ * Read handles kept open (HandleCache), least recently used out: enough for the frames of a 1,000-slice
+ * series fetched again and again, far below the descriptor limit Node raises itself to at start.
+ */
+export const OPEN_OBJECT_HANDLES = 1024;
+
 export class FilesystemStore implements ObjectStore {
   readonly objectsDir: string;
   readonly stagingDir: string;
@@ -21,13 +28,19 @@ export class FilesystemStore implements ObjectStore {
   private readonly staged = new Map<string, string>();
   /** The staging folder stays open: every batch syncs it. */
   private stagingHandle?: Promise<FileHandle>;
+  private readonly handles: HandleCache;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    options: { openHandles?: number } = {},
+  ) {
     this.objectsDir = join(root, "objects");
     this.stagingDir = join(root, "staging");
+    this.handles = new HandleCache((key) => this.openHandle(key), options.openHandles ?? OPEN_OBJECT_HANDLES);
   }
 
   async close(): Promise<void> {
+    await this.handles.close();
     const handle = this.stagingHandle;
     this.stagingHandle = undefined;
     if (handle) await (await handle).close();
@@ -87,6 +100,22 @@ export class FilesystemStore implements ObjectStore {
     return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
+  /**
+   * An open handle of an object for random access, shared with other readers and kept open after
+   * `release()` (least recently used closed first): for readers that come back to the same objects, such as
+   * a viewer fetching frames. Found wherever it is, as `open` finds it; the handle stays valid across the
+   * publish that renames it out of staging.
+   */
+  acquire(key: string): Promise<ObjectHandle> {
+    assertKey(key);
+    return this.handles.acquire(key);
+  }
+
+  /** Handles `acquire` keeps open now. */
+  get openHandles(): number {
+    return this.handles.size;
+  }
+
   async stat(key: string): Promise<{ size: number } | undefined> {
     try {
       const handle = await this.openHandle(key);
@@ -101,32 +130,35 @@ export class FilesystemStore implements ObjectStore {
   }
 
   /**
-   * Opens an object wherever it is. Once open, a concurrent publish (a rename) cannot pull it away;
-   * if the publish moved it between locating and opening, it is in its final place.
+   * Opens an object wherever it is: its final place, or staging while it waits for its index row to be
+   * durable. Once open, a concurrent publish (a rename) cannot pull it away; if the publish moved it between
+   * locating and opening, it is in its final place.
    */
   private async openHandle(key: string): Promise<FileHandle> {
-    const path = await this.locate(key);
+    const final = this.pathOf(key);
+    const staged = this.staged.get(key);
+    if (staged === undefined) {
+      try {
+        return await open(final, "r");
+      } catch (err) {
+        if ((err as { code?: string }).code !== "ENOENT") throw err;
+      }
+    }
+    // Staged (or staged since the open above failed): published to its final place at any moment.
+    const path = staged ?? this.staged.get(key);
+    if (path === undefined) throw missing(key);
     try {
       return await open(path, "r");
     } catch (err) {
-      if ((err as { code?: string }).code !== "ENOENT" || path === this.pathOf(key)) throw err;
-      return open(this.pathOf(key), "r");
+      if ((err as { code?: string }).code !== "ENOENT") throw err;
+      return open(final, "r");
     }
   }
 
   async delete(key: string): Promise<void> {
+    // Closed first: a file still open cannot be replaced under its name on Windows.
+    await this.handles.evict(key);
     await rm(this.pathOf(key), { force: true });
-  }
-
-  /** The published path, or the staged one while the object waits for its index row to be durable. */
-  private async locate(key: string): Promise<string> {
-    const staged = this.staged.get(key);
-    if (staged) return staged;
-    const path = this.pathOf(key);
-    if (await exists(path)) return path;
-    const late = this.staged.get(key);
-    if (late) return late;
-    throw Object.assign(new Error(`archive object ${key} is missing`), { code: "ENOENT" });
   }
 
   async recover(isIndexed: (key: string) => boolean): Promise<RecoveryReport> {
@@ -157,6 +189,10 @@ export class FilesystemStore implements ObjectStore {
     await mkdir(dir, { recursive: true });
     this.knownDirs.add(dir);
   }
+}
+
+function missing(key: string): Error {
+  return Object.assign(new Error(`archive object ${key} is missing`), { code: "ENOENT" });
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -9,24 +9,17 @@ import { CATALOG } from "./catalog.js";
 import { keyCondition, type PnOptions } from "./matching.js";
 import { pnFuzzyKey } from "./pn.js";
 import { StatementCache } from "./statements.js";
+import type { Priority, ReadingStatus, StudySortKey } from "../../../shared/api/domain.js";
 
-export const READING_STATUSES = ["unread", "in-progress", "read"] as const;
-export type ReadingStatus = (typeof READING_STATUSES)[number];
-export const PRIORITIES = ["routine", "urgent", "stat"] as const;
-export type Priority = (typeof PRIORITIES)[number];
-
-export const STUDY_SORT_KEYS = [
-  "studyDate",
-  "patientName",
-  "patientId",
-  "accessionNumber",
-  "studyDescription",
-  "status",
-  "priority",
-  "numberOfInstances",
-  "statusChangedAt",
-] as const;
-export type StudySortKey = (typeof STUDY_SORT_KEYS)[number];
+// The vocabulary is shared with the renderer (shared/api/domain.ts).
+export {
+  PRIORITIES,
+  type Priority,
+  READING_STATUSES,
+  type ReadingStatus,
+  STUDY_SORT_KEYS,
+  type StudySortKey,
+} from "../../../shared/api/domain.js";
 
 export interface StudyListQuery {
   /** Patient name: without wildcards, matches names whose family name or any other component starts
@@ -112,6 +105,7 @@ const SORT: Record<StudySortKey, string[]> = {
   patientId: ["p.patient_id"],
   accessionNumber: ["s.accession_number"],
   studyDescription: ["s.study_description"],
+  modalities: ["s.modalities_in_study"],
   status: [STATUS_RANK],
   priority: [PRIORITY_RANK],
   numberOfInstances: ["s.number_of_instances"],

@@ -63,7 +63,8 @@ export async function loadStoredImage(reader: ByteReader): Promise<StoredImage> 
     const head = await reader.read(0, headLength);
     const complete = headLength === reader.size;
     try {
-      return { ...(await layout(reader, head, complete)), retainedBytes: headLength };
+      const laid = await layout(reader, head, complete);
+      return { ...laid, retainedBytes: laid.retainedBytes ?? headLength };
     } catch (error) {
       if (!(error instanceof DicomParseError)) throw error;
       if (complete) throw corrupt(error.message);
@@ -72,11 +73,9 @@ export async function loadStoredImage(reader: ByteReader): Promise<StoredImage> 
   }
 }
 
-async function layout(
-  reader: ByteReader,
-  head: Buffer,
-  complete: boolean,
-): Promise<Omit<StoredImage, "retainedBytes">> {
+type Layout = Omit<StoredImage, "retainedBytes"> & { retainedBytes?: number };
+
+async function layout(reader: ByteReader, head: Buffer, complete: boolean): Promise<Layout> {
   const meta = readPart10Header(head);
   const syntax = lookupTransferSyntax(meta.transferSyntaxUid);
   if (!syntax) throw new ImagingError("unsupported", `unknown transfer syntax ${meta.transferSyntaxUid}`);
@@ -84,18 +83,26 @@ async function layout(
     const whole = complete ? head : await reader.read(0, reader.size);
     return deflatedLayout(whole.subarray(meta.datasetOffset), meta.transferSyntaxUid);
   }
-  const header = parseDataset(head.subarray(meta.datasetOffset), {
+  const options = {
     transferSyntaxUid: meta.transferSyntaxUid,
     stopAtPixelData: true,
     skipValuesLongerThan: SKIP_VALUES_ABOVE,
-  });
+  };
+  let header = parseDataset(head.subarray(meta.datasetOffset), options);
   const element = header.get(Tag.PixelData);
   if (!element) {
     if (!complete) throw new DicomParseError("Pixel Data not in the head", head.length);
     throw new ImagingError("not-an-image", "the instance has no Pixel Data");
   }
-  const pixels = describePixels(header);
   const valueOffset = meta.datasetOffset + element.offset;
+  // The header's values point into the head it was parsed from (64 KiB or more): parsed again from a copy
+  // of just the bytes before the Pixel Data value, a cached layout keeps a few KiB alive instead.
+  const headerBytes = valueOffset - meta.datasetOffset;
+  if (headerBytes < head.length / 2) {
+    header = parseDataset(Buffer.from(head.subarray(meta.datasetOffset, valueOffset)), options);
+  }
+  const retainedBytes = Math.min(headerBytes * 2, head.length);
+  const pixels = describePixels(header);
   if (element.length !== UNDEFINED_LENGTH) {
     if (syntax.encapsulated) throw corrupt(`Pixel Data of ${meta.transferSyntaxUid} is not encapsulated`);
     if (valueOffset + element.length > reader.size)
@@ -105,6 +112,7 @@ async function layout(
       header,
       pixels,
       encapsulated: false,
+      retainedBytes,
       native: {
         offset: valueOffset,
         length: element.length,
@@ -115,16 +123,19 @@ async function layout(
   }
   if (!syntax.encapsulated) throw corrupt(`Pixel Data of ${meta.transferSyntaxUid} has undefined length`);
   const fragments = await walkFragments(reader, valueOffset);
+  const frames = framesOf(header, pixels, fragments, meta.transferSyntaxUid);
   return {
     transferSyntaxUid: meta.transferSyntaxUid,
     header,
     pixels,
     encapsulated: true,
-    frames: framesOf(header, pixels, fragments, meta.transferSyntaxUid),
+    frames,
+    // A range is an object of two numbers (about 40 bytes), each frame's list about as much again.
+    retainedBytes: retainedBytes + 40 * (frames.length + fragments.items.length),
   };
 }
 
-function deflatedLayout(dataset: Buffer, transferSyntaxUid: string): Omit<StoredImage, "retainedBytes"> {
+function deflatedLayout(dataset: Buffer, transferSyntaxUid: string): Layout {
   // parseDataset inflates; the native value then refers to the inflated bytes, which the layout keeps.
   const header = parseDataset(dataset, { transferSyntaxUid });
   const element = header.get(Tag.PixelData);
@@ -268,6 +279,26 @@ export async function storedFrameBytes(
   return nativeBytes(reader, image, frame);
 }
 
+/**
+ * Where the bytes of a frame (0-based) lie in the object when storedFrameBytes would return them unchanged:
+ * its fragments, or its slice of native little-endian Pixel Data. Undefined when they must be transformed
+ * first (1-bit frames re-packed, big endian swapped, a deflated object). Lets a caller read them straight
+ * into a buffer of its own.
+ */
+export function storedFrameRanges(image: StoredImage, frame: number): ByteRange[] | undefined {
+  checkFrame(image, frame);
+  if (image.frames) return image.frames[frame]!;
+  if (image.inflated || image.pixels.bitsAllocated === 1 || nativeSwapUnit(image) !== 1) return undefined;
+  return [nativeFrameRange(image, frame)];
+}
+
+/** The sum of the ranges' lengths. */
+export function rangesLength(ranges: readonly ByteRange[]): number {
+  let length = 0;
+  for (const range of ranges) length += range.length;
+  return length;
+}
+
 export function checkFrame(image: StoredImage, frame: number): void {
   const count = image.pixels.numberOfFrames;
   if (!Number.isInteger(frame) || frame < 0 || frame >= count) {
@@ -301,17 +332,31 @@ async function nativeBytes(reader: ByteReader, image: StoredImage, frame: number
       throw corrupt(`Pixel Data is too short for frame ${frame + 1}`);
     return unpackBits(await source.read(start, length), firstBit % 8, bits);
   }
-  const length = storedNativeFrameLength(pixels);
+  const range = nativeFrameRange(image, frame);
+  const bytes = await source.read(range.offset, range.length);
+  const unit = nativeSwapUnit(image);
+  return unit === 1 ? bytes : swapped(bytes, unit);
+}
+
+/** A native frame's bytes in the object (or in the inflated data set). */
+function nativeFrameRange(image: StoredImage, frame: number): ByteRange {
+  const native = image.native!;
+  const length = storedNativeFrameLength(image.pixels);
   if ((frame + 1) * length > native.length) {
     throw corrupt(
       `Pixel Data holds ${native.length} bytes, too few for frame ${frame + 1} of ${length} bytes`,
     );
   }
-  const bytes = await source.read(native.offset + frame * length, length);
-  if (!native.bigEndian) return bytes;
+  return { offset: native.offset + frame * length, length };
+}
+
+/** 1 for little endian native pixels; else the word size big endian pixels are swapped by. */
+function nativeSwapUnit(image: StoredImage): number {
+  const native = image.native!;
+  if (!native.bigEndian) return 1;
+  const pixels = image.pixels;
   // OB is a byte stream in either byte order; OW (and 8-bit pixels in OW) is swapped word by word.
-  const unit = pixels.bitsAllocated >= 16 ? pixels.bitsAllocated / 8 : native.vr === "OW" ? 2 : 1;
-  return unit === 1 ? bytes : swapped(bytes, unit);
+  return pixels.bitsAllocated >= 16 ? pixels.bitsAllocated / 8 : native.vr === "OW" ? 2 : 1;
 }
 
 /** A copy with each `unit`-byte word reversed. */

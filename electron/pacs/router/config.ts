@@ -74,7 +74,14 @@ export const destinationSchema = z.discriminatedUnion("type", [
 /** One condition on an attribute: exact or wildcard text, a regular expression, a range, or any of a list. */
 const condition = z.union([
   z.string(),
-  z.strictObject({ regex: z.string() }),
+  /** `flags`: any of i (ignore case), m, s, u — JavaScript has no inline `(?i)`. */
+  z.strictObject({
+    regex: z.string(),
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, "any of i, m, s, u")
+      .optional(),
+  }),
   z.strictObject({ range: z.tuple([z.string().nullable(), z.string().nullable()]) }),
   z.strictObject({ anyOf: z.array(z.string()).min(1) }),
 ]);
@@ -156,7 +163,7 @@ export const routerSchema = z
       for (const [key, value] of Object.entries(rule.match)) {
         if (typeof value === "object" && "regex" in value) {
           try {
-            new RegExp(value.regex);
+            new RegExp(value.regex, value.flags);
           } catch (err) {
             ctx.addIssue({
               code: "custom",

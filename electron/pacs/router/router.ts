@@ -3,6 +3,7 @@ import { ConfigError } from "../config/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { Index } from "../db/database.js";
 import type { IndexedInstance } from "../ingest/pipeline.js";
+import { nextAttemptAt } from "./backoff.js";
 import { type Destination, type RouterConfig, syntaxUid } from "./config.js";
 import { type Copy, copyOf } from "./prepare.js";
 import { type DestinationCounts, type Job, RouteQueue } from "./queue.js";
@@ -241,7 +242,11 @@ export class Router {
       const now = Date.now();
       const error = `router error: ${(err as Error).message}`;
       this.queue.markFailed(
-        jobs.map((job) => ({ id: job.id, error, retryAt: this.retryAt(job.attempts + 1, now) })),
+        jobs.map((job) => ({
+          id: job.id,
+          error,
+          retryAt: nextAttemptAt(this.deps.config.retry, job.attempts + 1, now),
+        })),
         now,
       );
       throw err;
@@ -270,7 +275,7 @@ export class Router {
         failures.map(({ job, error }) => ({
           id: job.id,
           error,
-          retryAt: this.retryAt(job.attempts + 1, now),
+          retryAt: nextAttemptAt(this.deps.config.retry, job.attempts + 1, now),
         })),
         now,
       );
@@ -279,14 +284,6 @@ export class Router {
         "routing failures",
       );
     }
-  }
-
-  /** Exponential back-off with jitter, or null (dead letter) when the attempts are used up. */
-  private retryAt(attempts: number, now: number): number | null {
-    const { maxAttempts, initialDelaySeconds, maxDelaySeconds } = this.deps.config.retry;
-    if (attempts >= maxAttempts) return null;
-    const delay = Math.min(maxDelaySeconds, initialDelaySeconds * 2 ** (attempts - 1)) * 1000;
-    return Math.round(now + delay * (0.5 + Math.random() * 0.5));
   }
 
   /** Sends to a destination, or for a group to its members in strategy order until one is reachable. */

@@ -49,7 +49,7 @@ export function compileCondition(condition: Condition): Test {
     return anyValue((text) => pattern.test(text));
   }
   if ("regex" in condition) {
-    const pattern = new RegExp(condition.regex);
+    const pattern = new RegExp(condition.regex, condition.flags);
     return anyValue((text) => pattern.test(text));
   }
   if ("anyOf" in condition) {

@@ -13,6 +13,7 @@ import { ApiDocs, type RouteDoc, registerOpenApi } from "../openapi.js";
 import { registerStatic, type StaticOptions } from "../static.js";
 import { registerAudit } from "./audit.js";
 import { registerConfig } from "./config.js";
+import { registerMeasurements } from "./measurements.js";
 import { registerStudies } from "./studies.js";
 import { registerRouterRoutes } from "../../router/http.js";
 
@@ -91,6 +92,7 @@ export function registerAppRoutes(app: FastifyInstance, ctx: WebContext, options
   for (const route of externalRoutes()) docs.add(route);
   registerOpenApi(app, ctx, docs);
   registerStudies(app, ctx, docs);
+  registerMeasurements(app, ctx, docs);
   registerAudit(app, ctx, docs);
   registerConfig(app, ctx, docs);
   registerRouterRoutes(app, ctx, docs);

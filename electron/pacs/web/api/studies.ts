@@ -1,89 +1,23 @@
 /**
  * The viewer's study list with reading status (`GET /api/studies`) and status changes
- * (`PUT /api/studies/{studyUid}/status`).
+ * (`PUT /api/studies/{studyUid}/status`). The request and response schemas are shared with the renderer
+ * (shared/api/schemas.ts).
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import {
-  PRIORITIES,
-  READING_STATUSES,
-  ReadingWorklist,
-  STUDY_SORT_KEYS,
-  type StudyListRow,
-} from "../../db/reading.js";
+  readingState,
+  statusBody,
+  studyList,
+  studyListQuery,
+  type studyRow,
+} from "../../../../shared/api/schemas.js";
+import { ReadingWorklist, type StudyListRow } from "../../db/reading.js";
 import { auditAccess } from "../audit.js";
 import type { WebContext } from "../context.js";
 import { type ApiDocs, apiRoute } from "../openapi.js";
 import { HttpProblem } from "../problem.js";
-import { dicomDate, isoDate, isoTime, limit, listParam, offset, single, uid } from "./common.js";
-
-const text = (description: string) => single(z.string().max(256)).optional().describe(description);
-
-export const studyListQuery = z.strictObject({
-  q: text(
-    "Search box: the start of any patient name component (case and accents ignored), or the start of the " +
-      "patient ID or accession number",
-  ),
-  patientName: text(
-    "Patient name: the start of the family name or any other name component, case and accents ignored; " +
-      "with `*` or `?`, a DICOM wildcard pattern over the whole name (`SMITH^J*`)",
-  ),
-  patientId: text("Patient ID, exact or with `*`/`?` wildcards"),
-  accessionNumber: text("Accession number, exact or with `*`/`?` wildcards"),
-  studyInstanceUid: single(uid).optional().describe("One study"),
-  from: single(dicomDate).optional().describe("Study date on or after (YYYY-MM-DD)"),
-  to: single(dicomDate).optional().describe("Study date on or before (YYYY-MM-DD)"),
-  modality: listParam(z.string().regex(/^[A-Z0-9]{1,16}$/, "not a modality code (CT, MR, …)")).describe(
-    "Studies with a series of any of these modalities (comma-separated)",
-  ),
-  description: text("Words in the study description (case ignored)"),
-  status: listParam(z.enum(READING_STATUSES)).describe("Reading status, any of (comma-separated)"),
-  priority: listParam(z.enum(PRIORITIES)).describe("Priority, any of (comma-separated)"),
-  sort: single(z.enum(STUDY_SORT_KEYS).default("studyDate")).describe("Sort key (default studyDate)"),
-  order: single(z.enum(["asc", "desc"]).default("desc")).describe("Sort order (default desc: newest first)"),
-  limit: limit(1000, 100),
-  offset,
-});
-
-export const studyRow = z.object({
-  studyInstanceUid: z.string(),
-  patientName: z.string().nullable().describe("DICOM PN: Family^Given^Middle^Prefix^Suffix, as stored"),
-  patientId: z.string(),
-  patientBirthDate: z.string().nullable().describe("YYYY-MM-DD"),
-  patientSex: z.string().nullable(),
-  studyDate: z.string().nullable().describe("YYYY-MM-DD"),
-  studyTime: z.string().nullable().describe("HH:MM:SS"),
-  studyDescription: z.string().nullable(),
-  accessionNumber: z.string().nullable(),
-  referringPhysicianName: z.string().nullable(),
-  modalities: z.array(z.string()),
-  numberOfSeries: z.number().int(),
-  numberOfInstances: z.number().int(),
-  status: z.enum(READING_STATUSES),
-  priority: z.enum(PRIORITIES),
-  statusChangedAt: z.string().nullable().describe("ISO 8601; null when never set"),
-  statusChangedBy: z.string().nullable().describe("The user who last changed status or priority"),
-});
-
-export const studyList = z.object({
-  total: z.number().int().describe("Studies matching the filters, ignoring limit and offset"),
-  limit: z.number().int(),
-  offset: z.number().int(),
-  studies: z.array(studyRow),
-});
-
-export const statusBody = z.strictObject({
-  status: z.enum(READING_STATUSES),
-  priority: z.enum(PRIORITIES).optional().describe("Unchanged when absent"),
-});
-
-export const readingState = z.object({
-  studyInstanceUid: z.string(),
-  status: z.enum(READING_STATUSES),
-  priority: z.enum(PRIORITIES),
-  changedAt: z.string().nullable(),
-  changedBy: z.string().nullable(),
-});
+import { isoDate, isoTime, uid } from "./common.js";
 
 function rowJson(row: StudyListRow): z.infer<typeof studyRow> {
   return {

@@ -2,26 +2,10 @@
  * Roles and what each may do. This table is the documented permission model (docs/security.md);
  * every route names the one permission it needs.
  */
-export const ROLES = ["admin", "radiologist", "technologist", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
+import { PERMISSIONS, type Permission, type Role } from "../../../../shared/api/domain.js";
 
-export const PERMISSIONS = [
-  /** Search and read studies: QIDO-RS, WADO-RS/URI, thumbnails, the study list. */
-  "studies:read",
-  /** Add objects: STOW-RS, import. */
-  "studies:write",
-  /** Set a study's reading status and priority. */
-  "studies:report",
-  /** Read the audit log. */
-  "audit:read",
-  /** Read the configuration and the peers. */
-  "config:read",
-  /** Change the configuration and the peers. */
-  "config:write",
-  /** Create, change and remove user accounts. */
-  "users:manage",
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+// The roles and permissions themselves are shared with the renderer.
+export { PERMISSIONS, type Permission, ROLES, type Role } from "../../../../shared/api/domain.js";
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,

@@ -6,6 +6,17 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import {
+  changePasswordBody,
+  createUserBody,
+  loginBody,
+  meResponse,
+  sessionResponse,
+  setupBody,
+  setupState,
+  updateUserBody,
+  userSchema,
+} from "../../../../shared/api/schemas.js";
 import { auditAccess } from "../audit.js";
 import type { WebContext } from "../context.js";
 import { HttpProblem } from "../problem.js";
@@ -13,11 +24,10 @@ import { sessionToken } from "./authenticate.js";
 import { clearSessionCookie, setSessionCookie } from "./cookies.js";
 import { requireAuthenticated, requirePermission } from "./guard.js";
 import { dummyHash, hashPassword, needsRehash, PasswordHasherBusy, verifyPassword } from "./passwords.js";
-import { type Permission, ROLE_PERMISSIONS, ROLES } from "./permissions.js";
+import { type Permission, ROLE_PERMISSIONS } from "./permissions.js";
 import { type AuthService, authService } from "./service.js";
 import { retryAfterSeconds, type Lock } from "./throttle.js";
 import {
-  isValidUsername,
   LastAdmin,
   SetupDone,
   UnknownUser,
@@ -29,64 +39,11 @@ import {
 } from "./users.js";
 
 // ---------------------------------------------------------------------------------------------------------
-// Request and response shapes (also what the OpenAPI document describes: see AUTH_ROUTES).
+// Request and response shapes (also what the OpenAPI document describes: see AUTH_ROUTES) are shared with
+// the renderer: shared/api/schemas.ts.
 
-/** Longest password accepted at all (the configured minimum applies to new passwords). */
-const PASSWORD_MAX = 1024;
 /** These routes take small JSON bodies: not the node's upload limit (`http.maxBodyMiB`), which is for STOW. */
 const BODY_LIMIT = 16 * 1024;
-
-const username = z.string().min(1).max(64).refine(isValidUsername, USERNAME_RULE);
-const role = z.enum(ROLES);
-
-export const loginBody = z.strictObject({
-  username: z.string().min(1).max(256),
-  password: z.string().min(1).max(PASSWORD_MAX),
-});
-export const setupBody = z.strictObject({ username, password: z.string().max(PASSWORD_MAX) });
-export const createUserBody = z.strictObject({ username, password: z.string().max(PASSWORD_MAX), role });
-export const updateUserBody = z
-  .strictObject({
-    role: role.optional(),
-    disabled: z.boolean().optional(),
-    password: z.string().max(PASSWORD_MAX).optional(),
-  })
-  .refine((body) => Object.keys(body).length > 0, "name at least one of role, disabled, password");
-export const changePasswordBody = z.strictObject({
-  currentPassword: z.string().min(1).max(PASSWORD_MAX),
-  newPassword: z.string().max(PASSWORD_MAX),
-});
-
-export const userSchema = z.object({
-  name: z.string(),
-  role,
-  disabled: z.boolean(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  passwordChangedAt: z.string(),
-  lastLoginAt: z.string().nullable(),
-  /** Present while failed logins hold the name locked. */
-  lockedUntil: z.string().optional(),
-});
-export const sessionResponse = z.object({
-  /** The session token: send it as `Authorization: Bearer …` (browsers get it as the cookie too). */
-  token: z.string(),
-  user: z.object({ name: z.string(), role }),
-  /** When the session ends unless used again (or at its absolute limit). */
-  expiresAt: z.string(),
-});
-export const setupState = z.object({
-  setupRequired: z.boolean(),
-  passwordMinLength: z.number(),
-  usernameRule: z.string(),
-});
-export const meResponse = z.object({
-  name: z.string(),
-  role,
-  via: z.enum(["session", "token", "launch-secret"]),
-  permissions: z.array(z.string()),
-  expiresAt: z.string().optional(),
-});
 
 export interface AuthRoute {
   method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";

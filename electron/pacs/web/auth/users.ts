@@ -5,6 +5,7 @@
  * Password hashes never leave this module except to the password check: `UserInfo` has no hash.
  */
 import type Database from "better-sqlite3";
+import { isValidUsername, normalizeUsername, USERNAME_RULE } from "../../../../shared/api/domain.js";
 import { ROLES, type Role } from "./permissions.js";
 
 /** What the API and the CLI show about an account. */
@@ -30,23 +31,12 @@ export interface UserChange {
   passwordHash?: string;
 }
 
-/** Letters and digits of any script, then also `.`, `_`, `@`, `-`; at most 64. */
-const USERNAME = /^[\p{L}\p{N}][\p{L}\p{N}._@-]{0,63}$/u;
-
-export const USERNAME_RULE = "1–64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit";
-
-/** The canonical spelling (NFC) of a user name as typed. */
-export function normalizeUsername(name: string): string {
-  return name.normalize("NFC");
-}
+// The user-name rule is shared with the renderer.
+export { isValidUsername, normalizeUsername, USERNAME_RULE } from "../../../../shared/api/domain.js";
 
 /** The key that makes names unique regardless of case. */
 export function usernameKey(name: string): string {
   return normalizeUsername(name).toLowerCase();
-}
-
-export function isValidUsername(name: string): boolean {
-  return USERNAME.test(normalizeUsername(name));
 }
 
 export function isRole(value: string): value is Role {

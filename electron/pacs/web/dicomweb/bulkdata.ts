@@ -29,7 +29,7 @@ import { lookupTransferSyntax } from "../../../../shared/dicom/transfer-syntax.j
 import { frameInSyntax, NATIVE_SYNTAX } from "../../imaging/frame-syntax.js";
 import { Tag } from "../../imaging/pixel-module.js";
 import { swapped } from "../../imaging/stored-image.js";
-import { auditAccess } from "../audit.js";
+import { auditAccessCoalesced } from "../audit.js";
 import { requirePermission } from "../auth/guard.js";
 import type { WebContext } from "../context.js";
 import { HttpProblem } from "../problem.js";
@@ -294,7 +294,7 @@ async function retrieveBulkdata(ctx: WebContext, request: FastifyRequest, reply:
   const base = dicomWebBase(request, ctx.config.dicomWeb.publicUrl);
   const location = `${base}/studies/${row.studyInstanceUid}/series/${row.seriesInstanceUid}/instances/${row.sopInstanceUid}/bulkdata/${tagPath}`;
   const audit = (detail: Record<string, unknown>) =>
-    auditAccess(ctx, request, {
+    auditAccessCoalesced(ctx, request, {
       action: "retrieve-bulkdata",
       studyUid: row.studyInstanceUid,
       seriesUid: row.seriesInstanceUid,

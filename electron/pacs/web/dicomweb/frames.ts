@@ -10,24 +10,27 @@
  *
  * `registerFrames` also registers the bulkdata (bulkdata.ts) and rendered/thumbnail (rendered.ts) routes.
  */
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { frameInSyntax } from "../../imaging/frame-syntax.js";
-import { auditAccess } from "../audit.js";
+import { frameInSyntax, servedAsStored } from "../../imaging/frame-syntax.js";
+import { auditAccessCoalesced } from "../audit.js";
 import { requirePermission } from "../auth/guard.js";
 import type { WebContext } from "../context.js";
 import { registerBulkdata } from "./bulkdata.js";
 import { type FrameRepresentation, negotiateFrames } from "./frame-negotiation.js";
-import { type MultipartPart, boundaryFor, multipartContentType, multipartStream } from "./multipart.js";
+import { type MultipartPart, multipartChunks, multipartContentType, multipartStream } from "./multipart.js";
 import { dicomWebBase, uidParams, validateUidParams } from "./paths.js";
 import {
   type OpenImage,
+  type PooledFrame,
   checkFrames,
-  etagFrom,
   imagingProblem,
   openImage,
   parseFrameList,
   rangeHeaders,
   requestedRange,
+  sendChunks,
+  storedFramePooled,
   withUnsatisfiedRange,
 } from "./pixel-http.js";
 import { registerRendered } from "./rendered.js";
@@ -67,6 +70,48 @@ export async function* frameParts(
   }
 }
 
+/**
+ * Representations are few (media type, syntax, packaging): each one's ETag component is hashed once. The
+ * rest of a frame's ETag is the object's SHA-256 (its storage key) and the frame number, as they are.
+ */
+const REPRESENTATION_TAGS = new Map<string, string>();
+
+function representationTag(representation: FrameRepresentation): string {
+  const key = `${representation.multipart ? "multipart" : "single"}\n${frameContentType(representation)}`;
+  let tag = REPRESENTATION_TAGS.get(key);
+  if (tag === undefined) {
+    tag = createHash("sha256").update(key).digest("hex").slice(0, 16);
+    if (REPRESENTATION_TAGS.size < 256) REPRESENTATION_TAGS.set(key, tag);
+  }
+  return tag;
+}
+
+/**
+ * A strong ETag for frames of an object in a representation, all hex: the object's SHA-256 (64), the
+ * representation's tag (16), then the frame number (at most 8 hex digits) or a hash of a list of several
+ * (32). Nothing is hashed for one frame in a representation seen before.
+ */
+export function framesEtag(
+  sha256: string,
+  frames: readonly number[],
+  representation: FrameRepresentation,
+): string {
+  const list =
+    frames.length === 1
+      ? frames[0]!.toString(16)
+      : createHash("sha256").update(frames.join(",")).digest("hex").slice(0, 32);
+  return `"${sha256}${representationTag(representation)}${list}"`;
+}
+
+/**
+ * The boundary of a frames response: from its ETag's object and representation parts, so equal ETags still
+ * mean equal bytes; no frame of an object can hold a prefix of its own SHA-256 (70 characters, RFC 2046's
+ * limit).
+ */
+function framesBoundary(etag: string): string {
+  return `hilum-${etag.slice(1, 65)}`;
+}
+
 async function retrieveFrames(ctx: WebContext, request: FastifyRequest, reply: FastifyReply) {
   const path = uidParams(request);
   const frames = parseFrameList((request.params as { frames: string }).frames);
@@ -74,6 +119,7 @@ async function retrieveFrames(ctx: WebContext, request: FastifyRequest, reply: F
   let open: OpenImage | undefined = await openImage(ctx, row).catch((error: unknown) => {
     throw imagingProblem(ctx, error);
   });
+  let pooled: PooledFrame | undefined;
   try {
     const { image } = open;
     checkFrames(image, frames);
@@ -82,15 +128,9 @@ async function retrieveFrames(ctx: WebContext, request: FastifyRequest, reply: F
       image,
       frames.length === 1 ? "any" : "none",
     );
-    const etag = etagFrom(
-      row.sha256,
-      "frames",
-      frames.join(","),
-      representation.multipart ? "multipart" : "single",
-      frameContentType(representation),
-    );
+    const etag = framesEtag(row.sha256, frames, representation);
     const audit = (detail: Record<string, unknown>) =>
-      auditAccess(ctx, request, {
+      auditAccessCoalesced(ctx, request, {
         action: "retrieve-frames",
         studyUid: row.studyInstanceUid,
         seriesUid: row.seriesInstanceUid,
@@ -101,6 +141,41 @@ async function retrieveFrames(ctx: WebContext, request: FastifyRequest, reply: F
       answerCached(ctx, request, reply, etag);
       audit({ notModified: true });
       return reply;
+    }
+    const base = dicomWebBase(request, ctx.config.dicomWeb.publicUrl);
+    const instanceUrl = `${base}/studies/${row.studyInstanceUid}/series/${row.seriesInstanceUid}/instances/${row.sopInstanceUid}`;
+    const boundary = framesBoundary(etag);
+    if (frames.length === 1 && representation.transferSyntaxUid === servedAsStored(image)) {
+      // One frame as stored (what a viewer that decodes itself asks, frame after frame): read into a pooled
+      // buffer and written out as it is, between the part's head and the close delimiter.
+      pooled = await storedFramePooled(open, frames[0]! - 1);
+    }
+    if (pooled) {
+      await open.close();
+      open = undefined;
+      const { bytes, release } = pooled;
+      if (!representation.multipart) {
+        const span = requestedRange(request, bytes.length, etag);
+        answerCached(ctx, request, reply, etag);
+        audit(span ? { range: `${span.start}-${span.end}` } : {});
+        const sent = rangeHeaders(reply, bytes.length, span);
+        reply.type(frameContentType(representation));
+        pooled = undefined;
+        return sendChunks(reply, [bytes.subarray(sent.start, sent.end + 1)], release);
+      }
+      answerCached(ctx, request, reply, etag);
+      audit({});
+      const part = {
+        contentType: frameContentType(representation),
+        headers: {
+          "Content-Location": `${instanceUrl}/frames/${frames[0]!}`,
+          "Content-Length": String(bytes.length),
+        },
+        body: bytes,
+      };
+      reply.type(multipartContentType(representation.mediaType, boundary));
+      pooled = undefined;
+      return sendChunks(reply, multipartChunks([part], boundary), release);
     }
     if (!representation.multipart) {
       const body = await frameInSyntax(open.reader, image, frames[0]! - 1, representation.transferSyntaxUid);
@@ -113,9 +188,6 @@ async function retrieveFrames(ctx: WebContext, request: FastifyRequest, reply: F
     const first = await frameInSyntax(open.reader, image, frames[0]! - 1, representation.transferSyntaxUid);
     answerCached(ctx, request, reply, etag);
     audit({});
-    const base = dicomWebBase(request, ctx.config.dicomWeb.publicUrl);
-    const instanceUrl = `${base}/studies/${row.studyInstanceUid}/series/${row.seriesInstanceUid}/instances/${row.sopInstanceUid}`;
-    const boundary = boundaryFor(etag);
     const parts = frameParts(
       open,
       frames,
@@ -131,6 +203,7 @@ async function retrieveFrames(ctx: WebContext, request: FastifyRequest, reply: F
       .type(multipartContentType(representation.mediaType, boundary))
       .send(multipartStream(parts, boundary));
   } catch (error) {
+    pooled?.release();
     reply.removeHeader("ETag").removeHeader("Cache-Control").removeHeader("Content-Length");
     throw withUnsatisfiedRange(reply, imagingProblem(ctx, error));
   } finally {

@@ -37,6 +37,20 @@ function partHead(boundary: string, part: MultipartPart, first: boolean): Buffer
 }
 
 /**
+ * A multipart/related body of parts whose bytes are at hand, as the chunks to send one after another: the
+ * same bytes as multipartStream, the bodies not copied.
+ */
+export function multipartChunks(
+  parts: ReadonlyArray<MultipartPart & { body: Buffer }>,
+  boundary: string,
+): Buffer[] {
+  const chunks: Buffer[] = [];
+  parts.forEach((part, i) => chunks.push(partHead(boundary, part, i === 0), part.body));
+  chunks.push(Buffer.from(`${parts.length === 0 ? "" : CRLF}--${boundary}--${CRLF}`, "latin1"));
+  return chunks;
+}
+
+/**
  * The body of a multipart/related response. Parts are pulled as the socket drains (back-pressure of the
  * stream machinery), so an async generator of parts opens each one only when its turn comes;
  * destroying the result (a client that went away) closes the part being read and stops the generator.
