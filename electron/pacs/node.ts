@@ -9,6 +9,7 @@ import { scpCapabilities } from "./dimse/capabilities.js";
 import { CommandField } from "./dimse/command.js";
 import { echoService } from "./dimse/scp/echo.js";
 import { findService } from "./dimse/scp/find.js";
+import { bySopClass } from "./dimse/scp/by-sop-class.js";
 import { getService } from "./dimse/scp/get.js";
 import { moveService } from "./dimse/scp/move.js";
 import { type DicomAddresses, DicomServer } from "./dimse/scp/server.js";
@@ -20,6 +21,8 @@ import type { Router } from "./router/router.js";
 import type { NodeStatus } from "./node-status.js";
 import { loadNodeTls } from "./tls/contexts.js";
 import { startWebServer } from "./web/server.js";
+import { WorkflowSopClass } from "./workflow/sop-classes.js";
+import { type Workflow, openWorkflow } from "./workflow/workflow.js";
 
 export const VERSION = "0.1.0";
 
@@ -29,6 +32,7 @@ export interface HilumNode {
   store: FilesystemStore;
   ingest: IngestPipeline;
   router: Router;
+  workflow: Workflow;
   /** The plain DICOM listener (the TLS one when TLS only), and the TLS listener if configured. */
   dicom: DicomAddresses;
   http: { url: string };
@@ -58,14 +62,35 @@ export async function startNode(
     index.close();
     throw err;
   }
+  let workflow: Workflow;
+  try {
+    workflow = await openWorkflow({
+      config,
+      index,
+      store,
+      ingest,
+      router,
+      log: log.child({ component: "workflow" }),
+      tlsFor: (peer) => tls.clientFor(peer),
+    });
+  } catch (err) {
+    await router.stop();
+    index.close();
+    throw err;
+  }
   const peers = () => config.peers;
+  const workflowServices = (field: number) =>
+    workflow.services.get(field) ?? new Map<string, ServiceHandler>();
   const services = new Map<number, ServiceHandler>([
     [CommandField.CEchoRq, echoService],
     [
       CommandField.CStoreRq,
       storeService(ingest, store, { keepInMemory: config.storage.keepInMemoryMiB * 1024 * 1024 }),
     ],
-    [CommandField.CFindRq, findService(index)],
+    [CommandField.CFindRq, bySopClass(workflowServices(CommandField.CFindRq), findService(index))],
+    [CommandField.NCreateRq, bySopClass(workflowServices(CommandField.NCreateRq))],
+    [CommandField.NSetRq, bySopClass(workflowServices(CommandField.NSetRq))],
+    [CommandField.NActionRq, bySopClass(workflowServices(CommandField.NActionRq))],
     [
       CommandField.CMoveRq,
       moveService({
@@ -108,6 +133,7 @@ export async function startNode(
       knownAeTitles: () => config.peers.map((p) => p.aeTitle),
       extraStorageSopClasses: config.dicom.extraStorageSopClasses,
       maxPduLength: config.dicom.maxPduLength,
+      serviceSopClasses: Object.values(WorkflowSopClass),
     }),
     services,
     log: log.child({ component: "dicom" }),
@@ -135,6 +161,7 @@ export async function startNode(
   try {
     dicom = await server.listen();
   } catch (err) {
+    await workflow.close();
     await router.stop();
     index.close();
     throw err;
@@ -159,6 +186,7 @@ export async function startNode(
         store,
         ingest,
         router,
+        workflow,
         log,
         status,
         ...(options.configFile ? { configFile: resolve(options.configFile) } : {}),
@@ -167,6 +195,7 @@ export async function startNode(
     );
   } catch (err) {
     await server.close(0);
+    await workflow.close();
     await router.stop();
     index.close();
     throw err;
@@ -178,12 +207,14 @@ export async function startNode(
     store,
     ingest,
     router,
+    workflow,
     dicom,
     http: { url: web.url },
     status,
     async close() {
       await web.app.close();
       await server.close();
+      await workflow.close();
       await ingest.idle();
       await router.stop();
       await store.close();

@@ -14,6 +14,10 @@ export const PERMISSIONS = [
   "studies:write",
   /** Set a study's reading status and priority. */
   "studies:report",
+  /** See the modality workflow: worklist, procedure steps, storage commitments, the QC queue. */
+  "worklist:read",
+  /** Schedule procedures and reconcile studies: correct to the worklist, merge patients, split studies. */
+  "worklist:write",
   /** Read the audit log. */
   "audit:read",
   /** Read the configuration and the peers. */

@@ -243,6 +243,8 @@ describe("the study browser", () => {
       await page.getByRole("button", { name: "Log out" }).click();
       await page.getByRole("heading", { name: "Sign in" }).waitFor();
     } finally {
+      // The window first: the node's close waits for the requests its pages still have open.
+      await Promise.all(contexts.splice(0).map((context) => context.close()));
       await fresh.close();
     }
   });

@@ -4,6 +4,7 @@ import { authSchema } from "../web/auth/config.js";
 import { dicomTlsSchema, httpTlsSchema } from "../tls/config.js";
 import { dicomWebSchema } from "../web/dicomweb/config.js";
 import { launchSchema } from "../web/launch-config.js";
+import { workflowSchema } from "../workflow/config.js";
 import { aeTitle, port } from "./schema-parts.js";
 
 export { aeTitle };
@@ -57,6 +58,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   router: routerSchema.prefault({}),
+  workflow: workflowSchema.prefault({}),
   auth: authSchema.prefault({}),
   launch: launchSchema.prefault({}),
   log: z

@@ -22,6 +22,8 @@ export interface CapabilityOptions {
   knownAeTitles: () => Iterable<string>;
   extraStorageSopClasses: readonly string[];
   maxPduLength: number;
+  /** Further SOP classes served with the query syntaxes (worklist, MPPS, storage commitment). */
+  serviceSopClasses?: readonly string[];
 }
 
 export function isStorageSopClass(uid: string, extra: readonly string[]): boolean {
@@ -30,7 +32,7 @@ export function isStorageSopClass(uid: string, extra: readonly string[]): boolea
 
 /** What Hilum's SCP offers, as the conformance statement lists it. */
 export function scpCapabilities(options: CapabilityOptions): AcceptorCapabilities {
-  const qr = new Set<string>(Object.values(QueryRetrieveSopClass));
+  const qr = new Set<string>([...Object.values(QueryRetrieveSopClass), ...(options.serviceSopClasses ?? [])]);
   return {
     aeTitle: options.aeTitle,
     checkCalledAeTitle: options.checkCalledAeTitle,

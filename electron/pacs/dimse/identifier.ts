@@ -51,7 +51,8 @@ export function parseIdentifier(bytes: Buffer | undefined, transferSyntaxUid: st
 
 const NOT_KEYS = new Set<number>([tags.SpecificCharacterSet, tags.QueryRetrieveLevel]);
 
-function keysOf(dataset: DataSet): QueryKey[] {
+/** Every element of a data set as a matching key; sequences become items of keys. */
+export function keysOf(dataset: DataSet): QueryKey[] {
   const keys: QueryKey[] = [];
   for (const element of dataset.elements()) {
     if (NOT_KEYS.has(element.tag) || (element.tag & 0xffff) === 0) continue;

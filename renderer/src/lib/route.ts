@@ -6,7 +6,8 @@ export type Route =
   | { name: "login" }
   | { name: "studies"; query: Record<string, string> }
   | { name: "study"; studyUid: string }
-  | { name: "patient"; patientId: string };
+  | { name: "patient"; patientId: string }
+  | { name: "workflow" };
 
 export function parseRoute(hash: string): Route {
   const [path = "", search = ""] = hash.replace(/^#/, "").split("?");
@@ -15,5 +16,6 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "login") return { name: "login" };
   if (parts[0] === "study" && parts[1]) return { name: "study", studyUid: parts[1] };
   if (parts[0] === "patient" && parts[1]) return { name: "patient", patientId: parts[1] };
+  if (parts[0] === "workflow") return { name: "workflow" };
   return { name: "studies", query };
 }

@@ -15,6 +15,7 @@ import { registerAudit } from "./audit.js";
 import { registerConfig } from "./config.js";
 import { registerMeasurements } from "./measurements.js";
 import { registerStudies } from "./studies.js";
+import { registerWorkflow } from "./workflow.js";
 import { registerRouterRoutes } from "../../router/http.js";
 
 const nodeStatus = z.object({
@@ -96,6 +97,7 @@ export function registerAppRoutes(app: FastifyInstance, ctx: WebContext, options
   registerAudit(app, ctx, docs);
   registerConfig(app, ctx, docs);
   registerRouterRoutes(app, ctx, docs);
+  registerWorkflow(app, ctx, docs);
   registerLaunch(app, ctx, docs);
   registerStatic(app, ctx, options);
 }

@@ -9,8 +9,8 @@ export { PERMISSIONS, type Permission, ROLES, type Role } from "../../../../shar
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,
-  radiologist: ["studies:read", "studies:report", "config:read"],
-  technologist: ["studies:read", "studies:write", "config:read"],
+  radiologist: ["studies:read", "studies:report", "worklist:read", "config:read"],
+  technologist: ["studies:read", "studies:write", "worklist:read", "worklist:write", "config:read"],
   viewer: ["studies:read"],
 };
 
