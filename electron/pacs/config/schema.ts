@@ -61,6 +61,16 @@ export const configSchema = z.strictObject({
   workflow: workflowSchema.prefault({}),
   auth: authSchema.prefault({}),
   launch: launchSchema.prefault({}),
+  /** The desktop app's auto-update (docs/desktop.md); the core itself does not read it. */
+  updates: z
+    .strictObject({
+      /** false on a locked-down site: the app never looks for updates. */
+      enabled: z.boolean().default(true),
+      channel: z.enum(["stable", "beta"]).default("stable"),
+      /** The generic provider's base URL, where latest.yml and the installers are; none: no updates. */
+      url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
