@@ -6,11 +6,14 @@ import type { Logger } from "./core/logger.js";
 import { openIndex } from "./db/database.js";
 import { IngestPipeline } from "./ingest/pipeline.js";
 import { Router } from "./router/router.js";
+import { Reconciler } from "./workflow/reconcile.js";
+import { WorklistStore } from "./workflow/worklist.js";
 
 /**
  * Opens the archive and index of a data folder, repairing staging after an unclean stop — no
- * network. The router's rules are evaluated for everything indexed here (its jobs commit with the
- * rows), but only a running node delivers them. The node builds on it; the CLI's `import` uses it alone.
+ * network. The router's rules and the worklist reconciliation run for everything indexed here, the
+ * recovered objects included (their jobs and QC entries commit with the rows), but only a running node
+ * delivers them. The node builds on it; the CLI's `import` uses it alone.
  */
 export async function openLocalArchive(config: HilumConfig, log: Logger) {
   mkdirSync(config.dataDir, { recursive: true });
@@ -32,6 +35,8 @@ export async function openLocalArchive(config: HilumConfig, log: Logger) {
     log: log.child({ component: "router" }),
   });
   ingest.onIndexed(router.onIndexed);
+  const worklist = new WorklistStore(index.connection);
+  ingest.onIndexed(new Reconciler(index.connection, worklist, index.audit).onIndexed);
   const reindexed = await ingest.reindex(recovered.unindexed);
   if (recovered.published + recovered.discarded + recovered.unindexed.length > 0) {
     log.warn(
@@ -39,5 +44,5 @@ export async function openLocalArchive(config: HilumConfig, log: Logger) {
       "archive staging recovered after an unclean stop",
     );
   }
-  return { index, store, ingest, router };
+  return { index, store, ingest, router, worklist };
 }

@@ -55,7 +55,7 @@ export async function startNode(
   const tls = loadNodeTls(config);
   for (const warning of tls.warnings) log.warn(warning);
   await initializeCodecs();
-  const { index, store, ingest, router } = await openLocalArchive(config, log);
+  const { index, store, ingest, router, worklist } = await openLocalArchive(config, log);
   try {
     router.start(tls.dicom?.client);
   } catch (err) {
@@ -68,8 +68,8 @@ export async function startNode(
       config,
       index,
       store,
-      ingest,
       router,
+      worklist,
       log: log.child({ component: "workflow" }),
       tlsFor: (peer) => tls.clientFor(peer),
     });

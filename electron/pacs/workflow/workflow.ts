@@ -1,8 +1,8 @@
 /**
  * The modality workflow of a node (docs/workflow.md): the worklist and its MWL SCP, MPPS, storage
  * commitment, reconciliation of arriving studies with the QC queue and its corrections, and the HL7 order
- * listener. `openWorkflow` builds it on the archive (the reconciliation hook must be registered before
- * anything is ingested); `services` are the DICOM handlers the node's server dispatches to.
+ * listener. `openWorkflow` builds it on the archive, whose opening already registered the reconciliation
+ * hook (so that objects recovered from staging are reconciled too); `services` are the DICOM handlers the node's server dispatches to.
  */
 import type { FilesystemStore } from "../archive/filesystem-store.js";
 import type { HilumConfig } from "../config/schema.js";
@@ -10,7 +10,6 @@ import type { Logger } from "../core/logger.js";
 import type { Index } from "../db/database.js";
 import { CommandField } from "../dimse/command.js";
 import type { ServiceHandler } from "../dimse/scp/service.js";
-import type { IngestPipeline } from "../ingest/pipeline.js";
 import type { Router } from "../router/router.js";
 import type { ClientTls } from "../tls/contexts.js";
 import { StorageCommitment } from "./commitment.js";
@@ -19,16 +18,15 @@ import { handleHl7 } from "./hl7/orm.js";
 import { MllpServer } from "./hl7/mllp.js";
 import { MppsStore, mppsCreateService, mppsSetService } from "./mpps.js";
 import { worklistFindService } from "./mwl-scp.js";
-import { Reconciler } from "./reconcile.js";
 import { WorkflowSopClass } from "./sop-classes.js";
-import { WorklistStore } from "./worklist.js";
+import type { WorklistStore } from "./worklist.js";
 
 export interface WorkflowDeps {
   config: HilumConfig;
   index: Index;
   store: FilesystemStore;
-  ingest: IngestPipeline;
   router: Router;
+  worklist: WorklistStore;
   log: Logger;
   tlsFor: (peer: HilumConfig["peers"][number]) => ClientTls | undefined;
 }
@@ -48,9 +46,8 @@ export interface Workflow {
 export async function openWorkflow(deps: WorkflowDeps): Promise<Workflow> {
   const { index, config, log } = deps;
   const db = index.connection;
-  const worklist = new WorklistStore(db);
+  const { worklist } = deps;
   const mpps = new MppsStore(db);
-  deps.ingest.onIndexed(new Reconciler(db, worklist, index.audit).onIndexed);
   const commitment = new StorageCommitment({
     index,
     store: deps.store,
