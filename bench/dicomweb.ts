@@ -13,7 +13,6 @@ import { join } from "node:path";
 import type { CtSeries } from "../test/fixtures/ct-series.js";
 import type { GeneratedStudy } from "../test/fixtures/studies.js";
 import { cachedCompressedSeries, cachedStudies } from "../test/support/fixture-cache.js";
-import { REPO_ROOT } from "../test/support/hilum.js";
 import {
   expectStatus,
   fetchFrames,
@@ -40,18 +39,11 @@ import { describeMachine } from "./lib/machine.js";
 import { settle } from "./lib/settle.js";
 import { mean, MB, percentile } from "./lib/stats.js";
 import type { Outcome } from "./lib/summary.js";
+import { BENCH_CT_SERIES, RESULTS_DIR } from "./lib/series.js";
 
 const REPEATS = 3;
 const CONCURRENCY = [1, 4] as const;
-const CT_SERIES = {
-  slices: 500,
-  rows: 512,
-  columns: 512,
-  bitsStored: 16,
-  patientName: "Bench^Ingest",
-  patientId: "BENCH500",
-  seed: "bench-ingest-500",
-} as const;
+const CT_SERIES = BENCH_CT_SERIES;
 const EXPLICIT_LE = "1.2.840.10008.1.2.1";
 const JPEG_LS = "1.2.840.10008.1.2.4.80";
 /** Every frame as stored, whatever its syntax: what a viewer that decodes itself (cornerstone) asks. */
@@ -61,7 +53,6 @@ const METADATA_WARM = 10;
 const STUDIES = { count: 10_000, seed: "bench-cfind-10k" };
 const QUERIES = 50;
 const QUERY_WARM_UP = 3;
-const RESULTS_DIR = join(REPO_ROOT, "bench/results");
 
 const log = (line: string) => process.stderr.write(`[bench:dicomweb] ${line}\n`);
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -18,17 +18,10 @@ import { loadFolder } from "./lib/files.js";
 import { storescuArgs } from "./lib/receivers.js";
 import { settle } from "./lib/settle.js";
 import { median } from "./lib/stats.js";
+import { BENCH_CT_SERIES } from "./lib/series.js";
 
 const REPEATS = 3;
-const SERIES = {
-  slices: 500,
-  rows: 512,
-  columns: 512,
-  bitsStored: 16,
-  patientName: "Bench^Ingest",
-  patientId: "BENCH500",
-  seed: "bench-ingest-500",
-} as const;
+const SERIES = BENCH_CT_SERIES;
 const SECRET = "b".repeat(32);
 
 const log = (line: string) => process.stderr.write(`[bench:forward] ${line}\n`);

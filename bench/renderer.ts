@@ -23,21 +23,13 @@ import { loadFolder } from "./lib/files.js";
 import { describeMachine, type Machine } from "./lib/machine.js";
 import { settle } from "./lib/settle.js";
 import { MB, median, percentile } from "./lib/stats.js";
+import { BENCH_CT_SERIES, RESULTS_DIR } from "./lib/series.js";
 
 const RUNS = 3;
 const SCROLL_STEPS = 200;
-const SERIES = {
-  slices: 500,
-  rows: 512,
-  columns: 512,
-  bitsStored: 16,
-  patientName: "Bench^Ingest",
-  patientId: "BENCH500",
-  seed: "bench-ingest-500",
-} as const;
+const SERIES = BENCH_CT_SERIES;
 const USER = { username: "bench", password: "renderer-bench-password-1" };
 const VIEWPORT = { width: 1280, height: 800 };
-const RESULTS_DIR = join(REPO_ROOT, "bench/results");
 const TARGETS = { firstImageMs: 300, seriesLoadedMs: 3000, scrollFps: 60, heapRatio: 1.5 };
 
 const log = (line: string) => process.stderr.write(`[bench:renderer] ${line}\n`);

@@ -8,7 +8,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cachedCtSeries, cachedStudies } from "../test/support/fixture-cache.js";
-import { REPO_ROOT } from "../test/support/hilum.js";
 import { chooseQueries, measureFind, type FindResult } from "./lib/find.js";
 import { measureDiskFloor, type DiskFloorSample } from "./lib/disk-floor.js";
 import { loadFolder, splitLoad, type Load } from "./lib/files.js";
@@ -31,22 +30,14 @@ import {
   type Outcome,
   type SendSection,
 } from "./lib/summary.js";
+import { BENCH_CT_SERIES, RESULTS_DIR } from "./lib/series.js";
 
 const REPEATS = 3;
 /** Associations at once in the concurrent ingest: the series dealt round-robin between as many storescu. */
 const ASSOCIATIONS = 4;
-const CT_SERIES = {
-  slices: 500,
-  rows: 512,
-  columns: 512,
-  bitsStored: 16,
-  patientName: "Bench^Ingest",
-  patientId: "BENCH500",
-  seed: "bench-ingest-500",
-} as const;
+const CT_SERIES = BENCH_CT_SERIES;
 const STUDIES = { count: 10_000, seed: "bench-cfind-10k" };
 const QUERIES = 50;
-const RESULTS_DIR = join(REPO_ROOT, "bench/results");
 
 function log(message: string): void {
   console.error(`[bench] ${message}`);

@@ -5,6 +5,9 @@
  */
 import { isAbsolute } from "node:path";
 import type { WebPreferences } from "electron";
+import { CONTENT_SECURITY_POLICY } from "../../shared/security/content-security-policy.js";
+
+export { CONTENT_SECURITY_POLICY };
 
 /** Each security-relevant webPreference at its safe value; `secureWebPreferences` refuses any other. */
 export const SECURE_WEB_PREFERENCES = Object.freeze({
@@ -21,19 +24,6 @@ export const SECURE_WEB_PREFERENCES = Object.freeze({
   safeDialogs: true,
   enableWebSQL: false,
 } as const satisfies WebPreferences);
-
-/** The core's own policy (electron/pacs/web/static.ts, a test keeps them equal), enforced again by the shell. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self'",
-  "img-src 'self' blob: data:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join("; ");
 
 /** Permissions the app's own pages may have: full screen (a maximised viewport) and copying text. */
 export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(["fullscreen", "clipboard-sanitized-write"]);

@@ -38,6 +38,34 @@ export interface WorklistFilter {
   limit?: number;
 }
 
+/**
+ * The columns `create` and `replace` both write, in their order: patient_id … performing_physician_fuzzy
+ * (names with their matching keys).
+ */
+function scheduledValues(body: ScheduledProcedureBody): Array<string | null> {
+  const patient = pnKeys(body.patientName);
+  const performing = pnKeys(body.performingPhysician);
+  return [
+    body.patientId,
+    body.issuerOfPatientId ?? "",
+    body.patientName,
+    patient.norm,
+    patient.fuzzy,
+    body.patientBirthDate ?? null,
+    body.patientSex ?? null,
+    body.requestedProcedureDescription ?? null,
+    body.procedureCode ?? null,
+    body.modality,
+    body.scheduledStationAeTitle ?? null,
+    body.scheduledStationName ?? null,
+    body.scheduledDate,
+    body.scheduledTime,
+    body.performingPhysician ?? null,
+    performing.norm,
+    performing.fuzzy,
+  ];
+}
+
 /** Scheduled procedures: created by the app API, CSV import and HL7 orders; read by the MWL SCP. */
 export class WorklistStore {
   constructor(private readonly db: Database.Database) {}
@@ -46,8 +74,6 @@ export class WorklistStore {
   create(body: ScheduledProcedureBody, source: WorklistSource, placerOrder?: string): WorklistItem {
     const requestedProcedureId = body.requestedProcedureId ?? body.accessionNumber;
     const now = new Date().toISOString();
-    const patient = pnKeys(body.patientName);
-    const performing = pnKeys(body.performingPhysician);
     const referring = pnKeys(body.referringPhysician);
     try {
       const id = this.db
@@ -64,23 +90,7 @@ export class WorklistStore {
           body.accessionNumber,
           requestedProcedureId,
           body.scheduledProcedureStepId ?? requestedProcedureId,
-          body.patientId,
-          body.issuerOfPatientId ?? "",
-          body.patientName,
-          patient.norm,
-          patient.fuzzy,
-          body.patientBirthDate ?? null,
-          body.patientSex ?? null,
-          body.requestedProcedureDescription ?? null,
-          body.procedureCode ?? null,
-          body.modality,
-          body.scheduledStationAeTitle ?? null,
-          body.scheduledStationName ?? null,
-          body.scheduledDate,
-          body.scheduledTime,
-          body.performingPhysician ?? null,
-          performing.norm,
-          performing.fuzzy,
+          ...scheduledValues(body),
           body.referringPhysician ?? null,
           referring.norm,
           referring.fuzzy,
@@ -141,8 +151,6 @@ export class WorklistStore {
 
   /** An HL7 order change (ORC-1 XO) rewrites the scheduled details, keeping the row and its Study Instance UID. */
   replace(id: number, body: ScheduledProcedureBody): WorklistItem | undefined {
-    const patient = pnKeys(body.patientName);
-    const performing = pnKeys(body.performingPhysician);
     this.db
       .prepare(
         `UPDATE worklist_items SET patient_id = ?, issuer_of_patient_id = ?, patient_name = ?,
@@ -152,27 +160,7 @@ export class WorklistStore {
            performing_physician_norm = ?, performing_physician_fuzzy = ?, updated_at = ?
          WHERE id = ?`,
       )
-      .run(
-        body.patientId,
-        body.issuerOfPatientId ?? "",
-        body.patientName,
-        patient.norm,
-        patient.fuzzy,
-        body.patientBirthDate ?? null,
-        body.patientSex ?? null,
-        body.requestedProcedureDescription ?? null,
-        body.procedureCode ?? null,
-        body.modality,
-        body.scheduledStationAeTitle ?? null,
-        body.scheduledStationName ?? null,
-        body.scheduledDate,
-        body.scheduledTime,
-        body.performingPhysician ?? null,
-        performing.norm,
-        performing.fuzzy,
-        new Date().toISOString(),
-        id,
-      );
+      .run(...scheduledValues(body), new Date().toISOString(), id);
     return this.get(id);
   }
 
