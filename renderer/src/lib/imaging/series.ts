@@ -100,6 +100,11 @@ interface Slot {
   controller?: AbortController;
 }
 
+/** The key of a frame in the decoded-frame cache: the volume builder shares entries with the stack. */
+export function frameCacheKey(info: FrameInfo): string {
+  return `${info.seriesInstanceUid}/${info.sopInstanceUid}/${info.frameNumber}`;
+}
+
 export class SeriesStack implements ImageStack {
   readonly studyInstanceUid: string;
   readonly seriesInstanceUid: string;
@@ -231,8 +236,7 @@ export class SeriesStack implements ImageStack {
   }
 
   #key(index: number): string {
-    const info = this.#entry(index).info;
-    return `${info.seriesInstanceUid}/${info.sopInstanceUid}/${info.frameNumber}`;
+    return frameCacheKey(this.#entry(index).info);
   }
 
   #frameUrl(info: FrameInfo): string {
