@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import pino from "pino";
 import type { ConfigInput } from "../../electron/pacs/config/schema.js";
 import { mergeConfig, validateConfig } from "../../electron/pacs/config/load.js";
-import { type HilumNode, startNode } from "../../electron/pacs/node.js";
+import { type HilumNode, type StartOptions, startNode } from "../../electron/pacs/node.js";
 import type { DicomTarget } from "./peers.js";
 import { freePort } from "./ports.js";
 import { type Service, spawnService, waitForPort } from "./process.js";
@@ -30,8 +30,14 @@ export function scratchDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `hilum-${prefix}-`));
 }
 
-/** A node in this process on loopback, on free ports, logging nothing unless HILUM_TEST_LOG names a level. */
-export async function startTestNode(overrides: ConfigInput = {}): Promise<TestNode> {
+/**
+ * A node in this process on loopback, on free ports, logging nothing unless HILUM_TEST_LOG names a level.
+ * `options.configFile` is the file `PUT /api/config` writes (the overrides should then hold its content).
+ */
+export async function startTestNode(
+  overrides: ConfigInput = {},
+  options: StartOptions = {},
+): Promise<TestNode> {
   const dataDir = overrides.dataDir ?? scratchDir("node");
   const base: ConfigInput = {
     dataDir,
@@ -41,7 +47,7 @@ export async function startTestNode(overrides: ConfigInput = {}): Promise<TestNo
   };
   const config = validateConfig(mergeConfig(base, overrides), "test");
   const log = pino({ level: process.env.HILUM_TEST_LOG ?? "silent" });
-  const node = await startNode(config, log);
+  const node = await startNode(config, log, options);
   return {
     node,
     dataDir,
