@@ -10,7 +10,14 @@
  *   of a thin winding vessel that a single plane cuts in pieces.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CYLINDER, OBLIQUE_TURNS, SPHERES, VESSEL, vesselY } from "../fixtures/volume-phantoms.js";
+import {
+  BACKGROUND_HU,
+  CYLINDER,
+  OBLIQUE_TURNS,
+  SPHERES,
+  VESSEL,
+  vesselY,
+} from "../fixtures/volume-phantoms.js";
 import {
   type MprSession,
   type Vec3,
@@ -154,6 +161,64 @@ describe("MPR of the sphere phantom", () => {
     await page.mouse.up();
     const state = await mpr<{ measurements: Array<{ length: number }> }>(page, "state()");
     expect(state.measurements.at(-1)!.length).toBeCloseTo(20, 1);
+    await mpr(page, 'setTool("crosshair")');
+  });
+
+  it("measures an angle, and ellipse and rectangle ROIs read the sphere's HU", async () => {
+    const { page } = session;
+    const sphere = SPHERES[0]!;
+    await setup(sphere.center);
+    const box = (await page.locator('.workspace .cell[data-view="axial"]').boundingBox())!;
+    /** The page point of the axial view at the sphere's centre moved by (dx, dy) mm. */
+    const at = async (dx: number, dy: number) => {
+      const [x, y, z] = sphere.center;
+      const p = await screenOf(page, "axial", [x + dx, y + dy, z]);
+      return { x: box.x + p.x, y: box.y + p.y };
+    };
+    const drag = async (from: { x: number; y: number }, to: { x: number; y: number }) => {
+      await page.mouse.move(from.x, from.y);
+      await page.mouse.down();
+      await page.mouse.move(to.x, to.y, { steps: 4 });
+      await page.mouse.up();
+    };
+    type Read = {
+      kind: string;
+      value?: number;
+      lines: string[];
+      stats?: { mean: number; sd: number; min: number; max: number; area: number; areaUnit: string };
+    };
+    const last = async () => (await mpr<{ measurements: Read[] }>(page, "state()")).measurements.at(-1)!;
+
+    // Angle: the first arm dragged from 10 mm left of the centre to the centre, the second clicked 10 mm below.
+    await page.keyboard.press("a");
+    await drag(await at(-10, 0), await at(0, 0));
+    const end = await at(0, 10);
+    await page.mouse.move(end.x, end.y, { steps: 3 });
+    await page.mouse.click(end.x, end.y);
+    const angle = await last();
+    expect(angle.kind).toBe("angle");
+    expect(angle.value!).toBeCloseTo(90, 0);
+
+    // A 10 mm ellipse and a 10 mm square well inside the 12 mm sphere: every sample is the sphere's value.
+    for (const [key, kind, area] of [
+      ["e", "ellipse", Math.PI * 25],
+      ["b", "rectangle", 100],
+    ] as const) {
+      await page.keyboard.press(key);
+      await drag(await at(-5, -5), await at(5, 5));
+      const roi = await last();
+      expect(roi.kind).toBe(kind);
+      expect(roi.stats!.mean).toBeCloseTo(sphere.hu, 1);
+      expect(roi.stats!.sd).toBeCloseTo(0, 1);
+      expect([roi.stats!.min, roi.stats!.max]).toEqual([sphere.hu, sphere.hu]);
+      expect(roi.stats!.areaUnit).toBe("mm²");
+      expect(roi.stats!.area).toBeGreaterThan(area * 0.97);
+      expect(roi.stats!.area).toBeLessThan(area * 1.03);
+      expect(roi.lines[0]).toMatch(new RegExp(`^Mean ${sphere.hu}\\.0 HU`));
+    }
+    // Off the sphere, the ROI reads the background.
+    await drag(await at(14, 14), await at(22, 22));
+    expect((await last()).stats!.mean).toBeCloseTo(BACKGROUND_HU, 1);
     await mpr(page, 'setTool("crosshair")');
   });
 });

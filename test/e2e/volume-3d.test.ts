@@ -20,6 +20,7 @@ import {
   encodePng,
   mpr,
   openVolume,
+  screenOf,
   startMprSession,
   until,
   viewPixels,
@@ -128,6 +129,19 @@ describe("streaming", () => {
       );
       const timings = await mpr<{ opened: number; interactive: number; filled: number }>(page, "timings");
       expect(timings.interactive).toBeLessThan(timings.filled);
+      // The slices that came after the texture was made went up alone (texSubImage3D of what arrived), and
+      // in the right place: sphere 1, far from the middle slice that came first, is where it should be.
+      const uploads = await mpr<{ direct: number; vtk: number }>(page, "uploads()");
+      expect(uploads.direct).toBeGreaterThan(0);
+      const far = SPHERES[1]!;
+      await mpr(page, `setCenter(${JSON.stringify(far.center)})`);
+      for (const view of ["axial", "coronal", "sagittal"] as const) {
+        const pixels = await viewPixels(page, view);
+        const centre = await screenOf(page, view, far.center);
+        const at = Math.round(centre.y) * pixels.width + Math.round(centre.x);
+        expect(pixels.data[at], view).toBeGreaterThan(200);
+        expect(brightCount(pixels), view).toBeGreaterThan(100);
+      }
     } finally {
       await page.unroute("**/frames/**");
     }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { planVolume } from "../../shared/geometry/volume.js";
 import { framesOfInstance } from "../../renderer/src/lib/imaging/descriptor.js";
 import { sliceInput } from "../../renderer/src/lib/volume/from-stack.js";
-import { VolumeData, voxelType } from "../../renderer/src/lib/volume/volume.js";
+import { VolumeData, sliceRuns, voxelType } from "../../renderer/src/lib/volume/volume.js";
 import type { DicomJson } from "../../renderer/src/lib/viewer-contract.js";
 
 const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
@@ -54,6 +54,18 @@ describe("volume data", () => {
     expect(volume.valueAt(1, 1, 2)).toBe(100 - 1024);
     expect(volume.valueAt(1, 1, 1)).toBeUndefined(); // not in yet
     expect(volume.valueAt(9, 1, 2)).toBeUndefined(); // outside
+  });
+
+  it("groups arrived slices into runs for the texture upload", () => {
+    expect(sliceRuns([])).toEqual([]);
+    expect(sliceRuns([250, 249, 251, 248, 252, 252, 7])).toEqual([
+      [7, 7],
+      [248, 252],
+    ]);
+    expect(sliceRuns([3, 1, 2, 5])).toEqual([
+      [1, 3],
+      [5, 5],
+    ]);
   });
 
   it("plans an enhanced multi-frame from its per-frame positions, resampling a missing frame", () => {

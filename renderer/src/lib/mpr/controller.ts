@@ -1,12 +1,14 @@
 /**
  * The MPR and 3D workspace's state and interaction: the crosshair (a point and three perpendicular
- * planes), each view's camera, the window, the slab, length measurements in mm, and the 3D view's camera,
+ * planes), each view's camera, the window, the slab, measurements (length, angle, ellipse and rectangle ROIs
+ * in HU, read by the 2D viewer's measurement model on the view's plane), and the 3D view's camera,
  * preset and clipping box. Pointer input on each view's cell changes the state; a change asks for one draw
  * on the next animation frame, where the vtk.js scene and the overlays (crosshair lines, orientation
  * markers, measurements, text) are drawn together.
  *
  * Left button: the tool (crosshair: click or drag moves the point in all views, dragging a crosshair line
- * away from its centre turns the planes; window; length). Right button zooms, middle pans, the wheel moves
+ * away from its centre turns the planes; window; length; angle: drag one arm, then click the end of the
+ * other; ellipse and rectangle: drag the box). Right button zooms, middle pans, the wheel moves
  * through the view's plane (Shift: five slices). In 3D: left turns, right zooms, middle pans.
  */
 import { indexToWorld, volumeCenter, worldToIndex } from "../../../../shared/geometry/volume";
@@ -36,12 +38,18 @@ import {
   type Point2,
   type Vec3,
 } from "../../../../shared/geometry/vector";
+import { drawAnnotation } from "../measurements/draw";
+import { type Annotation, POINT_COUNT, type Reading, labelAnchor, readingOf } from "../measurements/model";
 import type { Voi } from "../viewer-contract";
 import type { VolumeData } from "../volume/volume";
 import { type Preset3d } from "./presets";
 import { type Rect, type SlabMode, VolumeScene } from "./scene";
 
-export type MprTool = "crosshair" | "window" | "length";
+export type MeasureTool = "length" | "angle" | "ellipse" | "rectangle";
+export type MprTool = "crosshair" | "window" | MeasureTool;
+
+const MEASURE_TOOLS: readonly MprTool[] = ["length", "angle", "ellipse", "rectangle"];
+const isMeasureTool = (tool: MprTool): tool is MeasureTool => MEASURE_TOOLS.includes(tool);
 export type WorkspaceMode = "mpr" | "3d";
 export type CellName = MprView | "3d";
 
@@ -57,10 +65,17 @@ interface Cell {
   overlay: HTMLCanvasElement;
 }
 
-interface Measurement {
+/**
+ * A measurement on one view's plane: its points in patient mm (length: from, to; angle: arm, vertex, arm;
+ * ellipse and rectangle: two opposite corners of the box), read in the plane's in-plane axes as they were
+ * when it was drawn (the ROI box is aligned with them).
+ */
+export interface MprMeasurement {
   view: MprView;
-  a: Vec3;
-  b: Vec3;
+  kind: MeasureTool;
+  points: Vec3[];
+  right: Vec3;
+  down: Vec3;
 }
 
 type Drag =
@@ -69,7 +84,7 @@ type Drag =
   | { kind: "window"; x: number; y: number; voi: Voi }
   | { kind: "zoom"; view: CellName; y: number }
   | { kind: "pan"; view: CellName; x: number; y: number }
-  | { kind: "length"; measurement: Measurement }
+  | { kind: "measure"; measurement: MprMeasurement }
   | { kind: "turn3d"; x: number; y: number };
 
 /** Clipping box of the 3D view: fractions of the volume along i, j, k. */
@@ -91,7 +106,7 @@ export class MprController {
   mode: WorkspaceMode;
   preset: Preset3d = "CT bone";
   clip: ClipBox = FULL_BOX;
-  readonly measurements: Measurement[] = [];
+  readonly measurements: MprMeasurement[] = [];
   /** Draws done (tests and the benchmark count them). */
   draws = 0;
   readonly #host: HTMLElement;
@@ -102,13 +117,16 @@ export class MprController {
   #drag: Drag | undefined;
   #frame = 0;
   #refine: ReturnType<typeof setTimeout> | undefined;
+  /** An angle whose first arm is drawn: its last point follows the pointer until a click places it. */
+  #placing: MprMeasurement | undefined;
+  readonly #units: string | undefined;
   #presetApplied = false;
   #camera3dReset = false;
 
   constructor(
     host: HTMLElement,
     data: VolumeData,
-    options: { voi: Voi; mode: WorkspaceMode; center?: Vec3 },
+    options: { voi: Voi; mode: WorkspaceMode; center?: Vec3; units?: string },
   ) {
     this.#host = host;
     this.data = data;
@@ -117,6 +135,7 @@ export class MprController {
     this.voi = options.voi;
     this.#defaultVoi = options.voi;
     this.mode = options.mode;
+    this.#units = options.units;
   }
 
   /** Registers a view's cell (its element and overlay canvas) and its pointer input. */
@@ -254,6 +273,7 @@ export class MprController {
   }
 
   setTool(tool: MprTool): void {
+    this.#dropPlacing();
     this.tool = tool;
     this.#changed();
   }
@@ -303,6 +323,7 @@ export class MprController {
     this.voi = this.#defaultVoi;
     this.slab = { mode: this.slab.mode, thickness: 0 };
     this.measurements.length = 0;
+    this.#placing = undefined;
     this.#camera3dReset = false;
     if (this.mode === "3d") this.setClip(FULL_BOX);
     this.#changed();
@@ -430,20 +451,50 @@ export class MprController {
     else if (e.button === 1) this.#drag = { kind: "pan", view: name, x: p.x, y: p.y };
     else if (name === "3d") this.#drag = { kind: "turn3d", x: p.x, y: p.y };
     else if (this.tool === "window") this.#drag = { kind: "window", x: p.x, y: p.y, voi: this.voi };
-    else if (this.tool === "length") {
-      const a = this.worldAt(name, p);
-      if (a) {
-        const measurement = { view: name, a, b: a };
-        this.measurements.push(measurement);
-        this.#drag = { kind: "length", measurement };
-      }
-    } else if (this.#lineAt(name, p) !== undefined) {
+    else if (isMeasureTool(this.tool)) this.#measureDown(name, this.tool, p);
+    else if (this.#lineAt(name, p) !== undefined) {
       const c = this.screenOf(name, this.planes.center)!;
       this.#drag = { kind: "rotate", view: name, angle: Math.atan2(p.y - c.y, p.x - c.x) };
     } else {
       this.#drag = { kind: "crosshair", view: name };
       this.#moveCrosshair(name, p);
     }
+  }
+
+  /** Starts a measurement at p, or places the last point of the angle being drawn. */
+  #measureDown(view: MprView, tool: MeasureTool, p: Point2): void {
+    const at = this.worldAt(view, p);
+    if (!at) return;
+    const placing = this.#placing;
+    this.#placing = undefined;
+    if (placing?.view === view) {
+      placing.points[2] = at;
+      this.#changed();
+      return;
+    }
+    if (placing) this.#remove(placing);
+    const axes = this.planes.axes[view];
+    const measurement: MprMeasurement = {
+      view,
+      kind: tool,
+      points: Array.from({ length: POINT_COUNT[tool] }, () => at),
+      right: axes.right,
+      down: axes.down,
+    };
+    this.measurements.push(measurement);
+    this.#drag = { kind: "measure", measurement };
+  }
+
+  #remove(measurement: MprMeasurement): void {
+    const index = this.measurements.indexOf(measurement);
+    if (index >= 0) this.measurements.splice(index, 1);
+    this.#changed();
+  }
+
+  /** An angle left with one arm (another tool was chosen) is taken away. */
+  #dropPlacing(): void {
+    if (this.#placing) this.#remove(this.#placing);
+    this.#placing = undefined;
   }
 
   #moveCrosshair(view: MprView, p: Point2): void {
@@ -453,6 +504,11 @@ export class MprController {
 
   #move(name: CellName, e: PointerEvent): void {
     const drag = this.#drag;
+    const placing = this.#placing;
+    if (!drag && placing?.view === name) {
+      placing.points[2] = this.worldAt(name, this.#local(name, e)) ?? placing.points[2]!;
+      this.#changed();
+    }
     if (!drag) return;
     const p = this.#local(name, e);
     switch (drag.kind) {
@@ -475,10 +531,15 @@ export class MprController {
         });
         break;
       }
-      case "length":
-        drag.measurement.b = this.worldAt(drag.measurement.view, p) ?? drag.measurement.b;
+      case "measure": {
+        const m = drag.measurement;
+        const at = this.worldAt(m.view, p) ?? m.points[1]!;
+        // The angle's first arm ends at its vertex; the second arm starts there.
+        if (m.kind === "angle") m.points.splice(1, 2, at, at);
+        else m.points[1] = at;
         this.#changed();
         break;
+      }
       case "zoom":
         if (drag.view === "3d") this.#camera3d("zoom", 0, p.y - drag.y);
         else {
@@ -516,10 +577,11 @@ export class MprController {
     (e.currentTarget as HTMLElement).releasePointerCapture?.(e.pointerId);
     const drag = this.#drag;
     this.#drag = undefined;
-    if (drag?.kind === "length" && norm(sub(drag.measurement.a, drag.measurement.b)) < 0.5) {
-      this.measurements.splice(this.measurements.indexOf(drag.measurement), 1);
-      this.#changed();
-    }
+    if (drag?.kind !== "measure") return;
+    const m = drag.measurement;
+    // A click without a drag draws nothing.
+    if (norm(sub(m.points[0]!, m.points[1]!)) < 0.5) this.#remove(m);
+    else if (m.kind === "angle") this.#placing = m;
   }
 
   #wheel(name: CellName, e: WheelEvent): void {
@@ -531,9 +593,55 @@ export class MprController {
     this.scroll(name, Math.sign(e.deltaY) * (e.shiftKey ? 5 : 1));
   }
 
-  /** Length of a measurement in mm. */
-  static lengthOf(m: { a: Vec3; b: Vec3 }): number {
-    return norm(sub(m.b, m.a));
+  /**
+   * A measurement on its plane as a 2D annotation of the measurement model (lib/measurements/model.ts):
+   * points in steps of `step` mm along the plane's axes from the first point, and the plane sampled there
+   * (nearest voxel, modality values) for the ROI statistics.
+   */
+  #planar(m: MprMeasurement): { annotation: Annotation; toWorld: (q: Point2) => Vec3; step: number } {
+    const g = this.data.plan.geometry;
+    const step = Math.min(g.spacing[0], g.spacing[1], g.spacing[2]);
+    const origin = m.points[0]!;
+    const toWorld = (q: Point2): Vec3 =>
+      add(origin, add(scale(m.right, q.x * step), scale(m.down, q.y * step)));
+    const points = m.points.map((p) => {
+      const d = sub(p, origin);
+      return { x: dot(d, m.right) / step, y: dot(d, m.down) / step };
+    });
+    return {
+      annotation: { id: "", sopInstanceUid: "", frameNumber: 1, kind: m.kind, points },
+      toWorld,
+      step,
+    };
+  }
+
+  /** What a measurement reads: mm, degrees, or mean/SD/min/max in the volume's units (HU) and area in mm². */
+  reading(m: MprMeasurement): Reading {
+    const { annotation, toWorld, step } = this.#planar(m);
+    const g = this.data.plan.geometry;
+    const valueAt = (q: Point2) => {
+      const [i, j, k] = worldToIndex(g, toWorld(q));
+      return this.data.valueAt(i, j, k);
+    };
+    return readingOf(annotation, {
+      spacing: { row: step, column: step, source: "PixelSpacing" },
+      ...(this.#units ? { units: this.#units } : {}),
+      valueAt,
+      valuesIn: (contains, bounds) => {
+        const values: number[] = [];
+        const q = { x: 0, y: 0 };
+        for (let y = Math.floor(bounds.y0); y < Math.ceil(bounds.y1); y++) {
+          q.y = y + 0.5;
+          for (let x = Math.floor(bounds.x0); x < Math.ceil(bounds.x1); x++) {
+            q.x = x + 0.5;
+            if (!contains(q)) continue;
+            const value = valueAt(q);
+            if (value !== undefined) values.push(value);
+          }
+        }
+        return Float64Array.from(values);
+      },
+    });
   }
 
   #drawOverlay(view: MprView): void {
@@ -588,16 +696,17 @@ export class MprController {
     text(`${view[0]!.toUpperCase()}${view.slice(1)}${slab}`, 6, 16, "left");
     text(`W ${Math.round(this.voi.width)} L ${Math.round(this.voi.center)}`, 6, height - 8, "left");
     for (const m of this.measurements.filter((item) => item.view === view)) {
-      const a = worldToScreen(axes, camera, m.a);
-      const b = worldToScreen(axes, camera, m.b);
-      ctx.strokeStyle = "#ffe14d";
-      ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      ctx.moveTo(a.x, a.y);
-      ctx.lineTo(b.x, b.y);
-      ctx.stroke();
+      const { annotation, toWorld } = this.#planar(m);
+      const toCanvas = (q: Point2) => worldToScreen(axes, camera, toWorld(q));
+      ctx.save();
+      drawAnnotation(ctx, annotation, toCanvas, { selected: false, saveState: "saved" });
+      ctx.restore();
+      ctx.fillStyle = "#f2f2f2";
       ctx.strokeStyle = "#000";
-      text(`${MprController.lengthOf(m).toFixed(1)} mm`, b.x + 6, b.y - 6, "left");
+      const anchor = toCanvas(labelAnchor(annotation));
+      this.reading(m).lines.forEach((line, index) =>
+        text(line, anchor.x + 6, anchor.y - 6 + index * 15, "left"),
+      );
     }
   }
 

@@ -6,7 +6,6 @@ import { type MprView, viewMarkers } from "../../../../shared/geometry/volume-pl
 import type { Vec3 } from "../../../../shared/geometry/vector";
 import { worldToIndex } from "../../../../shared/geometry/volume";
 import type { CellName, ClipBox, MprController, MprTool, WorkspaceMode } from "./controller";
-import { MprController as Controller } from "./controller";
 import type { Preset3d } from "./presets";
 import type { SlabMode } from "./scene";
 
@@ -47,7 +46,18 @@ export function mprDiagnostics(
       tool: controller.tool,
       draws: controller.draws,
       quality: controller.scene.quality,
-      measurements: controller.measurements.map((m) => ({ ...m, length: Controller.lengthOf(m) })),
+      measurements: controller.measurements.map((m) => {
+        const reading = controller.reading(m);
+        return {
+          view: m.view,
+          kind: m.kind,
+          points: m.points,
+          lines: reading.lines,
+          value: reading.value,
+          stats: reading.stats,
+          ...(m.kind === "length" ? { length: reading.value } : {}),
+        };
+      }),
     }),
     camera: (view: MprView) => controller.camera(view),
     markers: (view: MprView) => viewMarkers(controller.planes.axes[view]),
@@ -86,6 +96,8 @@ export function mprDiagnostics(
       return count / ((performance.now() - started) / 1000);
     },
     memory: () => ({ volumeBytes: controller.data.byteLength, gpuBytes: controller.scene.gpuBytes }),
+    /** Slices written into the volume texture after it was made, by the scene itself or through vtk.js. */
+    uploads: () => ({ ...controller.scene.uploaded }),
   };
 }
 

@@ -4,12 +4,15 @@
  * views live in the same render window, so vtk.js keeps one GPU texture for the volume (its graphics
  * resources are keyed by the data array) that every reslice and the ray caster sample.
  *
- * Streaming: slices that arrive after the texture exists are uploaded alone (vtk.js "updated extents"),
- * never the whole volume again.
+ * Streaming: slices that arrive after the texture exists are written into vtk.js's texture directly
+ * (texSubImage3D of the z-ranges that arrived, converted the way vtk.js converts the whole volume), so the
+ * upload work over a whole fill is linear in the volume. vtk.js's own "updated extents" would convert the
+ * whole volume to floats on every update where the GPU lacks filterable 16-bit textures (SwiftShader).
  */
 import "@kitware/vtk.js/Rendering/Profiles/Volume";
 import "@kitware/vtk.js/Rendering/OpenGL/RenderWindow";
 import vtkDataArray from "@kitware/vtk.js/Common/Core/DataArray";
+import HalfFloat from "@kitware/vtk.js/Common/Core/HalfFloat";
 import vtkImageData from "@kitware/vtk.js/Common/DataModel/ImageData";
 import vtkPlane from "@kitware/vtk.js/Common/DataModel/Plane";
 import vtkPolyData from "@kitware/vtk.js/Common/DataModel/PolyData";
@@ -24,7 +27,7 @@ import vtkOpenGLRenderWindow from "@kitware/vtk.js/Rendering/OpenGL/RenderWindow
 import { directionOf, vtkSpacingOf } from "../../../../shared/geometry/volume";
 import type { PlaneAxes, ViewCamera } from "../../../../shared/geometry/volume-planes";
 import { scale, sub, type Vec3 } from "../../../../shared/geometry/vector";
-import type { VolumeData } from "../volume/volume";
+import { sliceRuns, type VolumeData, type VoxelArray } from "../volume/volume";
 import { applyPreset, type Preset3d } from "./presets";
 
 export type SlabMode = "MIP" | "MinIP" | "Average";
@@ -40,11 +43,24 @@ export interface Rect {
   height: number;
 }
 
-/**
- * Slices that arrived are uploaded together at most this often: each vtk.js texture update also walks the
- * whole data array (its range), so one upload per slice would cost quadratic time on a big series.
- */
+/** Slices that arrived are uploaded together at most this often (fewer, larger texSubImage3D calls). */
 const UPLOAD_INTERVAL_MS = 400;
+
+/** Slices converted and uploaded per texSubImage3D call: bounds the temporary (float) copy. */
+const UPLOAD_CHUNK_SLICES = 16;
+
+/** What this file uses of vtk.js's OpenGL texture (vtkOpenGLTexture; its typings omit these getters). */
+interface VolumeTexture {
+  getHandle(): WebGLTexture | null;
+  getTarget(): number;
+  getWidth(): number;
+  getHeight(): number;
+  getComponents(): number;
+  getVolumeInfo(): { scale: number[]; offset: number[]; depth?: number } | undefined;
+  getOpenGLDataType(vtkType?: string, forceUpdate?: boolean): number;
+  activate(): void;
+  deactivate(): void;
+}
 
 /** How far the camera stands off the plane it looks at (mm); the clipping range brackets the plane. */
 const CAMERA_DISTANCE = 2000;
@@ -99,6 +115,8 @@ export class VolumeScene {
   #volume3d: { renderer: vtkRenderer; mapper: vtkVolumeMapper; actor: vtkVolume } | undefined;
   readonly #data: VolumeData;
   #textured = false;
+  /** Slices uploaded after the texture was made: by #uploadRuns, and through vtk.js (the fallback). */
+  readonly uploaded = { direct: 0, vtk: 0 };
   #pending: number[] = [];
   #uploadedAt = 0;
 
@@ -259,23 +277,101 @@ export class VolumeScene {
     const full = this.#data.fill.current.filled === this.#data.fill.current.total;
     if (this.#pending.length > 0 && (full || performance.now() - this.#uploadedAt >= UPLOAD_INTERVAL_MS)) {
       this.#uploadedAt = performance.now();
-      const [nx, ny] = this.#data.plan.geometry.dimensions;
-      const extents = this.#pending.map((k): [number, number, number, number, number, number] => [
-        0,
-        nx - 1,
-        0,
-        ny - 1,
-        k,
-        k,
-      ]);
+      this.#upload(sliceRuns(this.#pending));
       this.#pending = [];
-      // One property per mapper uploads: the texture is shared, so the first drawn view is enough.
-      const first = [...this.#slices.values()].find((v) => v.renderer.getDraw());
-      if (first) first.actor.getProperty().setUpdatedExtents(extents);
-      else this.#volume3d?.actor.getProperty().setUpdatedExtents(extents);
     }
     this.#renderWindow.render();
     this.#textured = true;
+  }
+
+  /** Puts slices that arrived into the volume's texture. */
+  #upload(runs: ReadonlyArray<[number, number]>): void {
+    const texture = this.#texture();
+    // No texture yet: vtk.js makes it from the whole array (these slices included) when a view first draws.
+    if (!texture) return;
+    const count = runs.reduce((sum, [first, last]) => sum + last - first + 1, 0);
+    if (this.#uploadRuns(texture, runs)) this.uploaded.direct += count;
+    else {
+      this.#uploadThroughVtk(runs);
+      this.uploaded.vtk += count;
+    }
+  }
+
+  /** The GPU texture vtk.js made for the volume's scalars, once it exists. */
+  #texture(): VolumeTexture | undefined {
+    const resource = this.#gl.getGraphicsResourceForObject(this.image.getPointData().getScalars()) as
+      { oglObject?: VolumeTexture | null } | undefined;
+    const texture = resource?.oglObject ?? undefined;
+    return texture?.getHandle() ? texture : undefined;
+  }
+
+  /**
+   * Writes the slices of `runs` into vtk.js's texture (texSubImage3D per run, UPLOAD_CHUNK_SLICES at a time),
+   * converting them as vtk.js's create3DFromRaw converts the whole volume: raw for 8-bit and norm16 textures,
+   * half floats for a half-float texture, (value − offset) / scale as 32-bit floats for a float texture.
+   * False (nothing uploaded) when the texture is not one of those.
+   */
+  #uploadRuns(texture: VolumeTexture, runs: ReadonlyArray<[number, number]>): boolean {
+    // vtk.js's typings omit the render window's WebGL context getter.
+    const gl = (this.#gl as unknown as { getContext(): WebGL2RenderingContext | null }).getContext();
+    if (!gl) return false;
+    const [nx, ny, nz] = this.#data.plan.geometry.dimensions;
+    const info = texture.getVolumeInfo();
+    if (texture.getWidth() !== nx || texture.getHeight() !== ny || texture.getComponents() !== 1)
+      return false;
+    if (texture.getTarget() !== gl.TEXTURE_3D || (info?.depth !== undefined && info.depth !== nz))
+      return false;
+    const voxels = this.#data.voxels;
+    const type = texture.getOpenGLDataType();
+    const raw =
+      (type === gl.SHORT && voxels instanceof Int16Array) ||
+      (type === gl.UNSIGNED_SHORT && voxels instanceof Uint16Array) ||
+      (type === gl.UNSIGNED_BYTE && voxels instanceof Uint8Array) ||
+      (type === gl.BYTE && voxels instanceof Int8Array);
+    if (!raw && type !== gl.FLOAT && type !== gl.HALF_FLOAT) return false;
+    const scale = info?.scale[0] ?? 1;
+    const offset = info?.offset[0] ?? 0;
+    const sliceLength = nx * ny;
+    const convert = (from: VoxelArray): ArrayBufferView => {
+      if (raw) return from;
+      if (type === gl.HALF_FLOAT) {
+        const out = new Uint16Array(from.length);
+        for (let i = 0; i < from.length; i++) out[i] = HalfFloat.toHalf(from[i]!);
+        return out;
+      }
+      const out = new Float32Array(from.length);
+      if (scale === 1 && offset === 0) out.set(from);
+      else for (let i = 0; i < from.length; i++) out[i] = (from[i]! - offset) / scale;
+      return out;
+    };
+    texture.activate();
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    for (const [first, last] of runs) {
+      for (let z = first; z <= last; z += UPLOAD_CHUNK_SLICES) {
+        const depth = Math.min(UPLOAD_CHUNK_SLICES, last - z + 1);
+        const pixels = convert(voxels.subarray(z * sliceLength, (z + depth) * sliceLength));
+        gl.texSubImage3D(gl.TEXTURE_3D, 0, 0, 0, z, nx, ny, depth, gl.RED, type, pixels);
+      }
+    }
+    texture.deactivate();
+    return true;
+  }
+
+  /** vtk.js's own partial update (its "updated extents"), where the texture is not one #uploadRuns knows. */
+  #uploadThroughVtk(runs: ReadonlyArray<[number, number]>): void {
+    const [nx, ny] = this.#data.plan.geometry.dimensions;
+    const extents = runs.map(([first, last]): [number, number, number, number, number, number] => [
+      0,
+      nx - 1,
+      0,
+      ny - 1,
+      first,
+      last,
+    ]);
+    // One property per mapper uploads: the texture is shared, so the first drawn view is enough.
+    const view = [...this.#slices.values()].find((v) => v.renderer.getDraw());
+    if (view) view.actor.getProperty().setUpdatedExtents(extents);
+    else this.#volume3d?.actor.getProperty().setUpdatedExtents(extents);
   }
 
   /** RGBA of a rectangle of the drawing buffer (CSS pixels, top-left origin); call in the task that rendered. */

@@ -24,6 +24,18 @@ export function voxelType(
   return signed ? Int32Array : Uint32Array;
 }
 
+/** Runs of consecutive slice indices, [first, last] each, in order. */
+export function sliceRuns(slices: readonly number[]): Array<[number, number]> {
+  const sorted = [...new Set(slices)].sort((a, b) => a - b);
+  const runs: Array<[number, number]> = [];
+  for (const k of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && k === last[1] + 1) last[1] = k;
+    else runs.push([k, k]);
+  }
+  return runs;
+}
+
 export interface VolumeFill {
   filled: number;
   total: number;
