@@ -172,6 +172,34 @@ export const LossyImageCompression = 0x00282110;
 export const LossyImageCompressionRatio = 0x00282112;
 export const LossyImageCompressionMethod = 0x00282114;
 
+// Image display and geometry: LUTs, palettes, multi-frame functional groups (the viewer's pipeline)
+export const ImagerPixelSpacing = 0x00181164;
+export const PixelPaddingValue = 0x00280120;
+export const RescaleType = 0x00281054;
+export const WindowCenterWidthExplanation = 0x00281055;
+export const VOILUTFunction = 0x00281056;
+export const RedPaletteColorLookupTableDescriptor = 0x00281101;
+export const GreenPaletteColorLookupTableDescriptor = 0x00281102;
+export const BluePaletteColorLookupTableDescriptor = 0x00281103;
+export const RedPaletteColorLookupTableData = 0x00281201;
+export const GreenPaletteColorLookupTableData = 0x00281202;
+export const BluePaletteColorLookupTableData = 0x00281203;
+export const SegmentedRedPaletteColorLookupTableData = 0x00281221;
+export const ModalityLUTSequence = 0x00283000;
+export const LUTDescriptor = 0x00283002;
+export const ModalityLUTType = 0x00283004;
+export const LUTData = 0x00283006;
+export const VOILUTSequence = 0x00283010;
+export const PresentationLUTShape = 0x20500020;
+export const GridFrameOffsetVector = 0x3004000c;
+export const PlanePositionSequence = 0x00209113;
+export const PlaneOrientationSequence = 0x00209116;
+export const PixelMeasuresSequence = 0x00289110;
+export const PixelValueTransformationSequence = 0x00289145;
+export const FrameVOILUTSequence = 0x00289132;
+export const SharedFunctionalGroupsSequence = 0x52009229;
+export const PerFrameFunctionalGroupsSequence = 0x52009230;
+
 // Requests and the modality worklist
 export const RequestingPhysician = 0x00321032;
 export const RequestedProcedureDescription = 0x00321060;

@@ -7,7 +7,7 @@
  */
 import type { DicomJson, FrameInfo, Vec3, Voi } from "../viewer-contract";
 import { type BinaryValue, attribute, binaryOf, itemsOf, numberOf, numbersOf, stringOf } from "./dicom-json";
-import { T } from "./tags";
+import * as T from "../../../../shared/dicom/tags";
 
 /** A lookup table's descriptor (PS3.3 C.11.1.1.1) and its data, inline or still to be fetched. */
 export interface LutSource {
@@ -172,13 +172,23 @@ export function pixelDescriptor(json: DicomJson): PixelDescriptor {
   const padding = numberOf(json, T.PixelPaddingValue);
   if (padding !== undefined) descriptor.pixelPaddingValue = padding;
   if (photometric === "PALETTE COLOR") {
-    if (attribute(json, T.SegmentedRedPaletteLUTData)) {
+    if (attribute(json, T.SegmentedRedPaletteColorLookupTableData)) {
       throw new MetadataError("segmented palette colour lookup tables are not supported");
     }
     const signed = pixelRepresentation === 1;
-    const red = lut(json, T.RedPaletteLUTDescriptor, T.RedPaletteLUTData, signed);
-    const green = lut(json, T.GreenPaletteLUTDescriptor, T.GreenPaletteLUTData, signed);
-    const blue = lut(json, T.BluePaletteLUTDescriptor, T.BluePaletteLUTData, signed);
+    const red = lut(json, T.RedPaletteColorLookupTableDescriptor, T.RedPaletteColorLookupTableData, signed);
+    const green = lut(
+      json,
+      T.GreenPaletteColorLookupTableDescriptor,
+      T.GreenPaletteColorLookupTableData,
+      signed,
+    );
+    const blue = lut(
+      json,
+      T.BluePaletteColorLookupTableDescriptor,
+      T.BluePaletteColorLookupTableData,
+      signed,
+    );
     if (!red || !green || !blue)
       throw new MetadataError("PALETTE COLOR image without complete palette tables");
     descriptor.palette = { red, green, blue };
