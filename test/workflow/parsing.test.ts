@@ -21,6 +21,17 @@ describe("worklist CSV", () => {
     expect(rows[1]).toMatchObject({ line: 3, error: expect.stringMatching(/^scheduledDate:/) });
   });
 
+  it("numbers rows by the line they start on, past quoted line breaks and blank lines", () => {
+    const rows = readWorklistCsv(
+      "patientId,patientName,accessionNumber,modality,scheduledDate,requestedProcedureDescription\n" +
+        '\nP1,DOE^JANE,A1,CT,20240315,"two\r\nlines"\r\n\r\n' +
+        "P2,ROE^RICK,A2,CT,not-a-date,\n",
+    );
+    expect(rows.map((row) => row.line)).toEqual([3, 6]);
+    expect(rows[0]!.error).toMatch(/^requestedProcedureDescription:/);
+    expect(rows[1]!.error).toMatch(/^scheduledDate:/);
+  });
+
   it("refuses a file with an unknown column", () => {
     expect(() => readWorklistCsv("patientId,shoeSize\nP1,42\n")).toThrow(/unknown column shoeSize/);
   });

@@ -5,14 +5,31 @@
  */
 import { type ScheduledProcedureBody, scheduledProcedureBody } from "../../../shared/api/workflow.js";
 
-/** Rows of cells; a quoted cell may hold commas, doubled quotes and line breaks. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
+/** A row of cells and the 1-based line of the text it starts on. */
+export interface CsvLine {
+  line: number;
+  cells: string[];
+}
+
+/** Rows of cells; a quoted cell may hold commas, doubled quotes and line breaks. Blank rows are skipped. */
+export function parseCsv(csv: string): CsvLine[] {
+  const text = csv.replace(/\r\n?/g, "\n");
+  const rows: CsvLine[] = [];
   let row: string[] = [];
   let cell = "";
   let quoted = false;
+  let line = 1;
+  let start = 1;
+  const endRow = () => {
+    row.push(cell);
+    if (row.some((c) => c.trim() !== "")) rows.push({ line: start, cells: row });
+    row = [];
+    cell = "";
+    start = line;
+  };
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
+    if (ch === "\n") line++;
     if (quoted) {
       if (ch === '"' && text[i + 1] === '"') {
         cell += '"';
@@ -23,20 +40,15 @@ export function parseCsv(text: string): string[][] {
     else if (ch === ",") {
       row.push(cell);
       cell = "";
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-    } else cell += ch;
+    } else if (ch === "\n") endRow();
+    else cell += ch;
   }
-  if (cell !== "" || row.length > 0) rows.push([...row, cell]);
-  return rows.filter((r) => r.some((c) => c.trim() !== ""));
+  if (cell !== "" || row.length > 0) endRow();
+  return rows;
 }
 
 export interface CsvRow {
-  /** 1-based line of the row in the file (the header is line 1). */
+  /** 1-based line of the file the row starts on (the header is line 1). */
   line: number;
   body?: ScheduledProcedureBody;
   error?: string;
@@ -48,11 +60,10 @@ const FIELDS = new Set(Object.keys(scheduledProcedureBody.shape));
 export function readWorklistCsv(text: string): CsvRow[] {
   const [header, ...rows] = parseCsv(text.replace(/^\uFEFF/, ""));
   if (!header) throw new Error("the file is empty");
-  const columns = header.map((name) => name.trim());
+  const columns = header.cells.map((name) => name.trim());
   const unknown = columns.filter((name) => !FIELDS.has(name));
   if (unknown.length > 0) throw new Error(`unknown column ${unknown.join(", ")}`);
-  return rows.map((cells, i) => {
-    const line = i + 2;
+  return rows.map(({ line, cells }) => {
     const candidate = Object.fromEntries(
       columns.flatMap((name, j) => (cells[j]?.trim() ? [[name, cells[j].trim()]] : [])),
     );
