@@ -1,6 +1,7 @@
 /**
  * `npm run build` (electron-vite build): the desktop app's three bundles under out/ —
- *   out/main/     the main process (index.js) and the core's utility-process entry (core.js), ES modules
+ *   out/main/     the main process (index.js), the core's utility-process entry (core.js) and its transcoding
+ *                 thread (transcode-worker.js), ES modules
  *                 for Electron's Node; npm dependencies stay external and are loaded from node_modules
  *                 (better-sqlite3 is native; electron-builder ships node_modules and unpacks *.node);
  *   out/preload/  index.cjs: one CommonJS file with everything inlined, because a sandboxed preload can
@@ -28,6 +29,7 @@ export default defineConfig(async ({ command, mode }): Promise<UserConfig> => {
           input: {
             index: resolve(root, "electron/main/index.ts"),
             core: resolve(root, "electron/main/core/entry.ts"),
+            "transcode-worker": resolve(root, "electron/pacs/codecs/transcode-worker.ts"),
           },
         },
       },

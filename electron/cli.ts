@@ -2,12 +2,18 @@
  * `npm run hilum -- <command>`: the node's command line — DICOM SCU operations against any peer,
  * and import into the local archive.
  */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { echoCommand, findCommand, moveCommand, sendCommand } from "./cli/commands.js";
 import { TLS_USAGE, clientTlsFromFlags } from "./cli/tls.js";
 import { ConfigError } from "./pacs/config/errors.js";
 import type { QueryModel } from "./pacs/dimse/query-models.js";
 import type { KeyValues, Level } from "./pacs/dimse/scu/query.js";
+import { useTranscodeWorker } from "./pacs/codecs/transcode-pool.js";
+
+// The bundle puts the transcoding thread's script beside this entry point.
+useTranscodeWorker(join(dirname(fileURLToPath(import.meta.url)), "transcode-worker.mjs"));
 
 const USAGE = `Usage: npm run hilum -- <command> [options]
   echo AE@HOST:PORT                         C-ECHO a peer

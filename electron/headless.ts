@@ -2,10 +2,16 @@
  * `npm run serve`: the Hilum core with its web server, without Electron — a headless PACS node
  * on the embedded defaults (SQLite index and an archive folder under ./hilum-data).
  */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ConfigError, mergeConfig, readConfigFile, validateConfig } from "./pacs/config/load.js";
 import { SERVE_USAGE, parseServeFlags } from "./pacs/config/flags.js";
 import { createNodeLogger } from "./pacs/core/log.js";
 import { startNode } from "./pacs/node.js";
+import { useTranscodeWorker } from "./pacs/codecs/transcode-pool.js";
+
+// The bundle puts the transcoding thread's script beside this entry point.
+useTranscodeWorker(join(dirname(fileURLToPath(import.meta.url)), "transcode-worker.mjs"));
 
 async function main(): Promise<void> {
   const flags = parseServeFlags(process.argv.slice(2));

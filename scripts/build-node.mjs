@@ -3,7 +3,11 @@
 import { build } from "esbuild";
 
 await build({
-  entryPoints: { headless: "electron/headless.ts", cli: "electron/cli.ts" },
+  entryPoints: {
+    headless: "electron/headless.ts",
+    cli: "electron/cli.ts",
+    "transcode-worker": "electron/pacs/codecs/transcode-worker.ts",
+  },
   outdir: "out/node",
   outExtension: { ".js": ".mjs" },
   bundle: true,

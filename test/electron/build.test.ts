@@ -25,10 +25,17 @@ describe("electron-vite build", () => {
 
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it("writes main (with the core's utility-process entry), preload and renderer", () => {
-    for (const file of ["main/index.js", "main/core.js", "preload/index.cjs", "renderer/index.html"]) {
-      expect(existsSync(join(out, file)), file).toBe(true);
-    }
+  it("writes main (with the core's utility-process entry and its transcoding thread), preload and renderer", () => {
+    const files = [
+      "main/index.js",
+      "main/core.js",
+      "main/transcode-worker.js",
+      "preload/index.cjs",
+      "renderer/index.html",
+    ];
+    for (const file of files) expect(existsSync(join(out, file)), file).toBe(true);
+    expect(read("main/core.js")).toContain('"transcode-worker.js"');
+    expect(read("main/transcode-worker.js")).not.toMatch(/from "electron"|require\("electron"\)/);
   });
 
   it("builds a preload a sandbox can load: one CommonJS file requiring only electron", () => {

@@ -3,6 +3,8 @@
  * archive and the HTTP server run here, so the windows never stall on them. Plain Node: it talks to main
  * only through `process.parentPort`, with the messages of ./messages.ts.
  */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ConfigError, mergeConfig, readConfigFile, validateConfig } from "../../pacs/config/load.js";
 import { createNodeLogger } from "../../pacs/core/log.js";
 import type { Logger } from "../../pacs/core/logger.js";
@@ -10,6 +12,10 @@ import { type HilumNode, startNode } from "../../pacs/node.js";
 import { importJob, sendJob, throttled } from "./jobs.js";
 import { electronFingerprint, loopbackUrl } from "./loopback.js";
 import { type FromCore, type ToCore, toCore } from "./messages.js";
+import { useTranscodeWorker } from "../../pacs/codecs/transcode-pool.js";
+
+// The bundle puts the transcoding thread's script beside this entry point.
+useTranscodeWorker(join(dirname(fileURLToPath(import.meta.url)), "transcode-worker.js"));
 
 interface ParentPort {
   on(event: "message", listener: (event: { data: unknown }) => void): unknown;

@@ -44,6 +44,9 @@ export const DEFAULT_LIMITS: AssociationLimits = {
   maxBufferedDataset: 16 * 1024 * 1024,
 };
 
+/** Bytes of outbound P-DATA handed to the socket in one corked write before waiting for it to drain. */
+const WRITE_BATCH = 1024 * 1024;
+
 export interface AssociationTimeouts {
   /** ARTIM (PS3.8 §9.1.5): for the A-ASSOCIATE-RQ/AC to arrive and for the peer to close after a release or reject. */
   artimMs: number;
@@ -261,16 +264,21 @@ export class Association {
     if (this.state !== "established" && this.state !== "releasing") {
       throw new AssociationAborted(`association is ${this.state}`);
     }
+    // Up to WRITE_BATCH bytes of PDUs go out in one writev: a peer with 16 KB PDUs would otherwise cost a
+    // system call per PDU.
     let offset = 0;
     do {
-      const end = Math.min(offset + fragment, data.length);
-      const last = lastChunk && end === data.length;
-      const head = pdataHeader(contextId, command, last, end - offset);
+      const stop = Math.min(offset + WRITE_BATCH, data.length);
+      let ok = true;
       this.socket.cork();
-      this.socket.write(head);
-      const ok = this.socket.write(data.subarray(offset, end));
+      do {
+        const end = Math.min(offset + fragment, data.length);
+        const last = lastChunk && end === data.length;
+        this.socket.write(pdataHeader(contextId, command, last, end - offset));
+        ok = this.socket.write(data.subarray(offset, end));
+        offset = end;
+      } while (offset < stop);
       this.socket.uncork();
-      offset = end;
       if (!ok) await this.drained();
     } while (offset < data.length);
     this.touch();

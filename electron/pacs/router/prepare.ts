@@ -1,5 +1,5 @@
 import type { ObjectStore } from "../archive/object-store.js";
-import { initializeCodecs, transcodeDataset } from "../codecs/transcode.js";
+import { transcodeOffThread } from "../codecs/transcode-pool.js";
 import { readPart10Header } from "../dicom/part10.js";
 import { fileMetaFor } from "../dimse/scp/store.js";
 import type { StoreItem } from "../dimse/scu/store.js";
@@ -30,10 +30,9 @@ export function copyOf(store: ObjectStore, job: Job): Copy {
       let part10 = await store.read(job.storageKey);
       if (job.coerce) part10 = coerce(part10, JSON.parse(job.coerce) as Coercion);
       if (target !== job.storedSyntax) {
-        await initializeCodecs();
         part10 = Buffer.concat([
           fileMetaFor(job.sopClassUid, job.sopInstanceUid, target),
-          transcodeDataset(part10, target),
+          await transcodeOffThread(part10, target),
         ]);
       }
       return { part10, datasetOffset: readPart10Header(part10).datasetOffset };

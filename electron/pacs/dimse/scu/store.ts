@@ -1,5 +1,6 @@
 import { TransferSyntaxUid } from "../../../../shared/dicom/transfer-syntax.js";
-import { TranscodeError, canTranscode, initializeCodecs, transcodeDataset } from "../../codecs/transcode.js";
+import { transcodeOffThread } from "../../codecs/transcode-pool.js";
+import { TranscodeError, canTranscode } from "../../codecs/transcode.js";
 import type { Association } from "../association.js";
 import { CommandField, Priority } from "../command.js";
 import type { PresentationContext } from "../context.js";
@@ -141,19 +142,28 @@ export async function sendToPeer(
   return outcomes;
 }
 
-/** Sends instances one after another on an open association; the next is read while the current one is in flight. */
+/** Instances read (and transcoded, on the worker threads) ahead of the one being sent. */
+const LOOKAHEAD = 2;
+
+/** Sends instances one after another on an open association; the next ones are read while the current one is in flight. */
 export async function storeItems(
   association: Association,
   items: StoreItem[],
   options: StoreOptions = {},
 ): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = [];
-  let next = items.length > 0 ? items[0]!.load() : undefined;
+  // Only the loads not yet sent are held, so memory stays at LOOKAHEAD + 1 instances.
+  const loads = new Map<number, ReturnType<StoreItem["load"]>>();
+  let started = 0;
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    const loaded = next!;
-    next = i + 1 < items.length ? items[i + 1]!.load() : undefined;
-    next?.catch(() => undefined);
+    for (; started < Math.min(i + 1 + LOOKAHEAD, items.length); started++) {
+      const load = items[started]!.load();
+      load.catch(() => undefined);
+      loads.set(started, load);
+    }
+    const loaded = loads.get(i)!;
+    loads.delete(i);
     if (options.cancelled?.()) break;
     const outcome = await storeOne(association, item, loaded, options);
     outcomes.push(outcome);
@@ -183,8 +193,7 @@ async function storeOne(
     if (context.transferSyntax === item.transferSyntaxUid) {
       dataset = bytes.subarray(datasetOffset);
     } else {
-      await initializeCodecs();
-      dataset = transcodeDataset(bytes, context.transferSyntax);
+      dataset = await transcodeOffThread(bytes, context.transferSyntax);
     }
   } catch (err) {
     if (err instanceof TranscodeError) return fail(err.message);

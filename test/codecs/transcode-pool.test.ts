@@ -1,0 +1,102 @@
+/**
+ * Transcoding on worker threads: the threads' output is byte for byte what the calling thread makes, many
+ * jobs at once each get their own answer, a dataset the codecs refuse comes back as a TranscodeError, and
+ * the calling thread keeps running while a thread encodes.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { TranscodeError, initializeCodecs, transcodeDataset } from "../../electron/pacs/codecs/transcode.js";
+import { transcodeOffThread } from "../../electron/pacs/codecs/transcode-pool.js";
+import { fileMetaFor } from "../../electron/pacs/dimse/scp/store.js";
+import { encodePart10, uidFrom } from "../fixtures/part10.js";
+
+const JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80";
+const EXPLICIT_LE = "1.2.840.10008.1.2.1";
+
+function pixelsOf(seed: number): Buffer {
+  const pixels = new Uint16Array(256 * 256);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * (seed + 7) + ((i >> 8) ^ seed) * 13) & 0x0fff;
+  return Buffer.from(pixels.buffer);
+}
+
+/** A 256×256 16-bit CT slice whose pixels depend on `seed`. */
+function slice(seed: number): Buffer {
+  return Buffer.from(
+    encodePart10({
+      SOPClassUID: "1.2.840.10008.5.1.4.1.1.2",
+      SOPInstanceUID: uidFrom(`transcode-pool/${seed}`),
+      StudyInstanceUID: uidFrom("transcode-pool/study"),
+      SeriesInstanceUID: uidFrom("transcode-pool/series"),
+      Modality: "CT",
+      Rows: 256,
+      Columns: 256,
+      BitsAllocated: 16,
+      BitsStored: 12,
+      HighBit: 11,
+      PixelRepresentation: 0,
+      SamplesPerPixel: 1,
+      PhotometricInterpretation: "MONOCHROME2",
+      PixelData: new Uint8Array(pixelsOf(seed)).buffer,
+      _vrMap: { PixelData: "OW" },
+    }),
+  );
+}
+
+beforeAll(async () => {
+  await initializeCodecs();
+});
+
+describe("transcodeOffThread", () => {
+  it("answers each of many jobs at once with what the calling thread would make", async () => {
+    const inputs = Array.from({ length: 12 }, (_, i) => slice(i));
+    const answers = await Promise.all(inputs.map((part10) => transcodeOffThread(part10, JPEG_LS_LOSSLESS)));
+    answers.forEach((answer, i) => {
+      expect(answer.equals(transcodeDataset(inputs[i]!, JPEG_LS_LOSSLESS)), `slice ${i}`).toBe(true);
+    });
+    const meta = fileMetaFor("1.2.840.10008.5.1.4.1.1.2", uidFrom("transcode-pool/3"), JPEG_LS_LOSSLESS);
+    const back = await transcodeOffThread(Buffer.concat([meta, answers[3]!]), EXPLICIT_LE);
+    expect(back.includes(pixelsOf(3)), "the pixels survive the round trip").toBe(true);
+  });
+
+  it("leaves the caller's buffer intact", async () => {
+    const part10 = slice(42);
+    const before = Buffer.from(part10);
+    await transcodeOffThread(part10, JPEG_LS_LOSSLESS);
+    expect(part10.equals(before)).toBe(true);
+  });
+
+  it("turns a refusal into a TranscodeError with the codecs' reason", async () => {
+    const thirtyTwoBit = Buffer.from(
+      encodePart10({
+        SOPClassUID: "1.2.840.10008.5.1.4.1.1.7",
+        SOPInstanceUID: uidFrom("transcode-pool/32-bit"),
+        Modality: "OT",
+        Rows: 4,
+        Columns: 4,
+        BitsAllocated: 32,
+        BitsStored: 32,
+        HighBit: 31,
+        PixelRepresentation: 0,
+        SamplesPerPixel: 1,
+        PhotometricInterpretation: "MONOCHROME2",
+        PixelData: new Uint32Array(16).fill(70_000).buffer,
+        _vrMap: { PixelData: "OW" },
+      }),
+    );
+    expect(() => transcodeDataset(thirtyTwoBit, JPEG_LS_LOSSLESS)).toThrow(TranscodeError);
+    const refusal = transcodeOffThread(thirtyTwoBit, JPEG_LS_LOSSLESS);
+    await expect(refusal).rejects.toBeInstanceOf(TranscodeError);
+    await expect(refusal).rejects.toThrow(/cannot transcode to 1\.2\.840\.10008\.1\.2\.4\.80/);
+    const after = await transcodeOffThread(slice(1), JPEG_LS_LOSSLESS);
+    expect(after.length).toBeGreaterThan(0);
+  });
+
+  it("encodes on another thread: the caller's timers run while a job is in flight", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const jobs = Array.from({ length: 8 }, (_, i) => transcodeOffThread(slice(100 + i), JPEG_LS_LOSSLESS));
+    const first = await Promise.race(jobs.map((job) => job.then(() => ticks)));
+    await Promise.all(jobs);
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(first);
+  });
+});
