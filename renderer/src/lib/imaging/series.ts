@@ -346,12 +346,17 @@ export class SeriesStack implements ImageStack {
     return Math.max(1, Math.floor((this.#cache.budget * 0.9) / frameBytes));
   }
 
-  /** Starts background loads while fewer than `concurrency` are in flight, nearest the focus first. */
+  /**
+   * Starts background loads while fewer than `concurrency` are in flight, nearest the focus first. Until a
+   * first frame has come (or failed), only one is in flight, so that frame does not share the connection
+   * and the server with five others.
+   */
   #pump(): void {
     if (this.#destroyed || !this.#prefetch) return;
     const length = this.frames.length;
     const window = Math.min(this.#window(), length);
-    while (this.#inFlight < this.#concurrency) {
+    const limit = this.#loaded + this.#failed === 0 ? 1 : this.#concurrency;
+    while (this.#inFlight < limit) {
       let next = -1;
       // Outward from the focus: focus, +1, −1, +2, −2, …, within the window.
       for (let step = 0, seen = 0; seen < window && step < length; step++) {
