@@ -8,7 +8,8 @@ import type { Readable } from "node:stream";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { TransferSyntaxUid } from "../../../../shared/dicom/transfer-syntax.js";
-import { TranscodeError, canTranscode, transcodeDataset } from "../../codecs/transcode.js";
+import { transcodeOffThread } from "../../codecs/transcode-pool.js";
+import { TranscodeError, canTranscode } from "../../codecs/transcode.js";
 import type { RetrieveInstance } from "../../db/database.js";
 import type { QueryLevel } from "../../db/query.js";
 import { type DataSet, parseDataset } from "../../dicom/dataset.js";
@@ -111,8 +112,11 @@ function reframe(dataset: Buffer, from: string, to: string): Buffer {
   }
 }
 
-/** The Part 10 bytes of a stored object in another transfer syntax, with Hilum's file meta for it. */
-export function convertPart10(stored: Buffer, row: RetrieveInstance, to: string): Buffer {
+/**
+ * The Part 10 bytes of a stored object in another transfer syntax, with Hilum's file meta for it. Codec work
+ * runs on the transcoding threads, so a study retrieved in another syntax never stalls the server.
+ */
+async function convertPart10(stored: Buffer, row: RetrieveInstance, to: string): Promise<Buffer> {
   const header = readPart10Header(stored);
   let dataset = stored.subarray(header.datasetOffset);
   let syntax = header.transferSyntaxUid;
@@ -125,7 +129,7 @@ export function convertPart10(stored: Buffer, row: RetrieveInstance, to: string)
     dataset = reframe(dataset, syntax, target);
   } else if (syntax !== target) {
     const meta = fileMetaFor(row.sopClassUid, row.sopInstanceUid, syntax);
-    dataset = transcodeDataset(Buffer.concat([meta, dataset]), target);
+    dataset = await transcodeOffThread(Buffer.concat([meta, dataset]), target);
   }
   if (to === DEFLATED) dataset = deflateRawSync(dataset);
   return Buffer.concat([fileMetaFor(row.sopClassUid, row.sopInstanceUid, to), dataset]);
@@ -176,7 +180,7 @@ export async function instanceBody(
   const stored = await ctx.store.read(row.storageKey);
   try {
     const to = representation.transferSyntaxUid;
-    return { body: convertPart10(stored, row, to), transferSyntaxUid: to };
+    return { body: await convertPart10(stored, row, to), transferSyntaxUid: to };
   } catch (error) {
     if (!(error instanceof TranscodeError)) throw error;
     ctx.log.warn({ sopInstanceUid: row.sopInstanceUid, err: error.message }, "transcoding failed");
