@@ -1,11 +1,21 @@
 /**
- * Transcoding on worker threads: the threads' output is byte for byte what the calling thread makes, many
- * jobs at once each get their own answer, a dataset the codecs refuse comes back as a TranscodeError, and
- * the calling thread keeps running while a thread encodes.
+ * Codec work on worker threads: the threads' output (data sets, and single frames both ways) is byte for
+ * byte what the calling thread makes, many jobs at once each get their own answer, what the codecs refuse
+ * comes back as a TranscodeError, and the calling thread keeps running while a thread encodes.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { TranscodeError, initializeCodecs, transcodeDataset } from "../../electron/pacs/codecs/transcode.js";
-import { transcodeOffThread } from "../../electron/pacs/codecs/transcode-pool.js";
+import {
+  type FrameGeometry,
+  decodeFrame,
+  encodeFrame,
+  initializeFrameCodecs,
+} from "../../electron/pacs/codecs/frames.js";
+import {
+  decodeFrameOffThread,
+  encodeFrameOffThread,
+  transcodeOffThread,
+} from "../../electron/pacs/codecs/transcode-pool.js";
 import { fileMetaFor } from "../../electron/pacs/dimse/scp/store.js";
 import { encodePart10, uidFrom } from "../fixtures/part10.js";
 
@@ -41,8 +51,40 @@ function slice(seed: number): Buffer {
   );
 }
 
+const GEOMETRY: FrameGeometry = {
+  rows: 256,
+  columns: 256,
+  samplesPerPixel: 1,
+  bitsAllocated: 16,
+  bitsStored: 12,
+  pixelRepresentation: 0,
+  planarConfiguration: 0,
+  photometricInterpretation: "MONOCHROME2",
+};
+
 beforeAll(async () => {
   await initializeCodecs();
+  await initializeFrameCodecs();
+});
+
+describe("frames on the codec threads", () => {
+  it("encodes and decodes frames as the calling thread does, losslessly", async () => {
+    const pixels = pixelsOf(7);
+    const encoded = await encodeFrameOffThread(pixels, JPEG_LS_LOSSLESS, GEOMETRY);
+    expect(encoded.equals(encodeFrame(pixels, JPEG_LS_LOSSLESS, GEOMETRY))).toBe(true);
+    const decoded = await decodeFrameOffThread(encoded, JPEG_LS_LOSSLESS, GEOMETRY);
+    expect(decoded.pixels.equals(pixels)).toBe(true);
+    expect(decoded).toMatchObject({ photometricInterpretation: "MONOCHROME2", planarConfiguration: 0 });
+    expect(decoded.pixels.equals(decodeFrame(encoded, JPEG_LS_LOSSLESS, GEOMETRY).pixels)).toBe(true);
+  });
+
+  it("answers a damaged codestream with a TranscodeError naming the syntax", async () => {
+    const garbage = Buffer.alloc(64, 0x5a);
+    await expect(decodeFrameOffThread(garbage, JPEG_LS_LOSSLESS, GEOMETRY)).rejects.toThrow(TranscodeError);
+    await expect(decodeFrameOffThread(garbage, JPEG_LS_LOSSLESS, GEOMETRY)).rejects.toThrow(
+      /1\.2\.840\.10008\.1\.2\.4\.80/,
+    );
+  });
 });
 
 describe("transcodeOffThread", () => {

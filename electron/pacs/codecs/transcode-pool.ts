@@ -1,22 +1,31 @@
 /**
- * Transcoding off the event loop. Encoding a 512×512 CT slice to JPEG-LS takes the WASM codecs about
- * 15 ms; done inline, every transcoded copy the router sends would stall ingest and the web server for
- * that long, and a second core would sit idle. Jobs go to a few worker threads (transcode-worker.ts),
- * started on first use and stopped after a while without work.
+ * Codec work off the event loop. Encoding a 512×512 CT slice to JPEG-LS takes the WASM codecs about
+ * 15 ms; done inline, every transcoded copy the router sends, every frame a viewer asks for in another
+ * syntax and every rendered compressed image would stall ingest and the web server for that long, and a
+ * second core would sit idle. Jobs go to a few worker threads (transcode-worker.ts), started on first use
+ * and stopped after a while without work; where no worker script is known they run on the calling thread.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { TranscodeAnswer, TranscodeJob } from "./transcode-worker.js";
+import {
+  type DecodedFrame,
+  type EncodeOptions,
+  type FrameGeometry,
+  decodeFrame,
+  encodeFrame,
+  initializeFrameCodecs,
+} from "./frames.js";
+import type { CodecAnswer, CodecJob, CodecTask } from "./transcode-worker.js";
 import { TranscodeError, initializeCodecs, transcodeDataset } from "./transcode.js";
 
 const IDLE_STOP_MS = 30_000;
 const FROM_SOURCE = import.meta.url.endsWith(".ts");
 
+type Answer = Extract<CodecAnswer, { bytes: ArrayBuffer }>;
+
 interface Pending {
-  id: number;
-  part10: ArrayBuffer;
-  to: string;
-  resolve(dataset: Buffer): void;
+  job: CodecJob;
+  resolve(answer: Answer): void;
   reject(err: Error): void;
 }
 
@@ -30,33 +39,38 @@ let bundledScript: string | undefined;
 
 /**
  * Where a bundle's worker script is (each bundle's entry point says, since chunks move). Without one,
- * bundled code transcodes on the calling thread; run from source, the .ts worker is loaded through tsx.
+ * bundled code does its codec work on the calling thread; run from source, the .ts worker is loaded
+ * through tsx.
  */
 export function useTranscodeWorker(script: string): void {
   bundledScript = script;
 }
 
-function spawn(): Worker | undefined {
+function spawn(): Worker {
   if (FROM_SOURCE) {
     const worker = new URL("./transcode-worker.ts", import.meta.url).href;
     const load = `import("tsx/esm/api").then((api) => api.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(import.meta.url)}))`;
     return new Worker(load, { eval: true });
   }
-  return bundledScript ? new Worker(bundledScript) : undefined;
+  return new Worker(bundledScript!);
 }
 
-class TranscodePool {
+class CodecPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: Pending[] = [];
   private nextId = 1;
 
   constructor(private readonly size: number) {}
 
-  run(part10: Buffer, to: string): Promise<Buffer> | undefined {
-    if (!FROM_SOURCE && !bundledScript) return undefined;
-    const copy = part10.buffer.slice(part10.byteOffset, part10.byteOffset + part10.byteLength) as ArrayBuffer;
+  /** False where no worker script is known: the work is then done on the calling thread. */
+  get available(): boolean {
+    return FROM_SOURCE || bundledScript !== undefined;
+  }
+
+  /** The task's buffer is transferred: give it a copy. */
+  run(task: CodecTask): Promise<Answer> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ id: this.nextId++, part10: copy, to, resolve, reject });
+      this.waiting.push({ job: { ...task, id: this.nextId++ }, resolve, reject });
       this.dispatch();
     });
   }
@@ -65,34 +79,31 @@ class TranscodePool {
     while (this.waiting.length > 0) {
       const slot = this.slots.find((s) => !s.job) ?? this.grow();
       if (!slot) return;
-      const job = this.waiting.shift()!;
+      const pending = this.waiting.shift()!;
       if (slot.idle) clearTimeout(slot.idle);
-      slot.job = job;
+      slot.job = pending;
       slot.worker.ref();
-      slot.worker.postMessage({ id: job.id, part10: job.part10, to: job.to } satisfies TranscodeJob, [
-        job.part10,
-      ]);
+      slot.worker.postMessage(pending.job, [payloadOf(pending.job)]);
     }
   }
 
   private grow(): Slot | undefined {
     if (this.slots.length >= this.size) return undefined;
     const worker = spawn();
-    if (!worker) return undefined;
     const slot: Slot = { worker };
-    worker.on("message", (answer: TranscodeAnswer) => this.answered(slot, answer));
+    worker.on("message", (answer: CodecAnswer) => this.answered(slot, answer));
     worker.on("error", (err) => this.lost(slot, err.message));
     worker.on("exit", (code) => this.lost(slot, `exited with code ${code}`));
     this.slots.push(slot);
     return slot;
   }
 
-  private answered(slot: Slot, answer: TranscodeAnswer): void {
-    const job = slot.job;
-    if (!job || job.id !== answer.id) return;
+  private answered(slot: Slot, answer: CodecAnswer): void {
+    const pending = slot.job;
+    if (!pending || pending.job.id !== answer.id) return;
     slot.job = undefined;
-    if ("dataset" in answer) job.resolve(Buffer.from(answer.dataset));
-    else job.reject(answer.transcodeError ? new TranscodeError(answer.error) : new Error(answer.error));
+    if ("bytes" in answer) pending.resolve(answer);
+    else pending.reject(answer.transcodeError ? new TranscodeError(answer.error) : new Error(answer.error));
     this.rest(slot);
     this.dispatch();
   }
@@ -117,12 +128,65 @@ class TranscodePool {
   }
 }
 
-const pool = new TranscodePool(Math.min(4, availableParallelism()));
+function payloadOf(job: CodecTask): ArrayBuffer {
+  if (job.kind === "dataset") return job.part10;
+  return job.kind === "decode-frame" ? job.encoded : job.pixels;
+}
 
-/** transcodeDataset on a worker thread (on this one where no worker script is known). */
+/** A copy of the bytes in an ArrayBuffer of their own, to transfer to a thread (Buffer#slice would not copy). */
+function copyOf(bytes: Uint8Array): ArrayBuffer {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
+}
+
+const pool = new CodecPool(Math.min(4, availableParallelism()));
+
+/** transcodeDataset (a Part 10 file's data set in another transfer syntax) on a codec thread. */
 export async function transcodeOffThread(part10: Buffer, to: string): Promise<Buffer> {
-  const offThread = pool.run(part10, to);
-  if (offThread) return offThread;
-  await initializeCodecs();
-  return transcodeDataset(part10, to);
+  if (!pool.available) {
+    await initializeCodecs();
+    return transcodeDataset(part10, to);
+  }
+  const { bytes } = await pool.run({ kind: "dataset", part10: copyOf(part10), to });
+  return Buffer.from(bytes);
+}
+
+/** decodeFrame on a codec thread. */
+export async function decodeFrameOffThread(
+  encoded: Uint8Array,
+  syntax: string,
+  geometry: FrameGeometry,
+): Promise<DecodedFrame> {
+  if (!pool.available) {
+    await initializeFrameCodecs();
+    return decodeFrame(encoded, syntax, geometry);
+  }
+  const answer = await pool.run({ kind: "decode-frame", encoded: copyOf(encoded), syntax, geometry });
+  return {
+    pixels: Buffer.from(answer.bytes),
+    photometricInterpretation: answer.photometricInterpretation ?? geometry.photometricInterpretation,
+    planarConfiguration: answer.planarConfiguration ?? geometry.planarConfiguration,
+  };
+}
+
+/** encodeFrame on a codec thread. */
+export async function encodeFrameOffThread(
+  pixels: Uint8Array,
+  syntax: string,
+  geometry: FrameGeometry,
+  options: EncodeOptions = {},
+): Promise<Buffer> {
+  if (!pool.available) {
+    await initializeFrameCodecs();
+    return encodeFrame(pixels, syntax, geometry, options);
+  }
+  const { bytes } = await pool.run({
+    kind: "encode-frame",
+    pixels: copyOf(pixels),
+    syntax,
+    geometry,
+    options,
+  });
+  return Buffer.from(bytes);
 }

@@ -4,14 +4,8 @@
  * caller says the client asked for that lossy syntax by name.
  */
 import { lookupTransferSyntax, TransferSyntaxUid } from "../../../shared/dicom/transfer-syntax.js";
-import {
-  type FrameGeometry,
-  canDecodeFrames,
-  canEncodeFrames,
-  encodeFrame,
-  initializeFrameCodecs,
-  isLossyEncoding,
-} from "../codecs/frames.js";
+import { type FrameGeometry, canDecodeFrames, canEncodeFrames, isLossyEncoding } from "../codecs/frames.js";
+import { encodeFrameOffThread } from "../codecs/transcode-pool.js";
 import type { ByteReader } from "./byte-reader.js";
 import { ImagingError } from "./errors.js";
 import { nativeFrame, type StoredImage, storedFrameBytes } from "./stored-image.js";
@@ -73,9 +67,8 @@ export async function frameInSyntax(
   if (target === servedAsStored(image)) return storedFrameBytes(reader, image, frame);
   const native = await nativeFrame(reader, image, frame);
   if (target === NATIVE_SYNTAX) return native.pixels;
-  await initializeFrameCodecs();
   try {
-    return encodeFrame(native.pixels, target, native.geometry, options);
+    return await encodeFrameOffThread(native.pixels, target, native.geometry, options);
   } catch (error) {
     throw new ImagingError("unsupported", (error as Error).message);
   }

@@ -6,13 +6,8 @@
  * layout; a frame's bytes are read when asked for.
  */
 import { lookupTransferSyntax, TransferSyntaxUid } from "../../../shared/dicom/transfer-syntax.js";
-import {
-  type FrameGeometry,
-  canDecodeFrames,
-  decodeFrame,
-  initializeFrameCodecs,
-  nativeFrameLength,
-} from "../codecs/frames.js";
+import { type FrameGeometry, canDecodeFrames, nativeFrameLength } from "../codecs/frames.js";
+import { decodeFrameOffThread } from "../codecs/transcode-pool.js";
 import { type DataSet, DicomParseError, parseDataset, UNDEFINED_LENGTH } from "../dicom/dataset.js";
 import { readPart10Header } from "../dicom/part10.js";
 import type { ByteReader } from "./byte-reader.js";
@@ -398,9 +393,8 @@ export async function nativeFrame(
   if (!canDecodeFrames(image.transferSyntaxUid)) {
     throw new ImagingError("unsupported", `frames in ${image.transferSyntaxUid} cannot be decoded by Hilum`);
   }
-  await initializeFrameCodecs();
   try {
-    const decoded = decodeFrame(bytes, image.transferSyntaxUid, geometry);
+    const decoded = await decodeFrameOffThread(bytes, image.transferSyntaxUid, geometry);
     return {
       pixels: decoded.pixels,
       geometry: {
