@@ -112,7 +112,8 @@ class CodecPool {
   private rest(slot: Slot): void {
     slot.worker.unref();
     slot.idle = setTimeout(() => {
-      this.slots.splice(this.slots.indexOf(slot), 1);
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.slots.splice(index, 1);
       void slot.worker.terminate();
     }, IDLE_STOP_MS);
     slot.idle.unref();
@@ -123,7 +124,7 @@ class CodecPool {
     if (index < 0) return;
     this.slots.splice(index, 1);
     if (slot.idle) clearTimeout(slot.idle);
-    slot.job?.reject(new TranscodeError(`the transcoding thread stopped: ${reason}`));
+    slot.job?.reject(new TranscodeError(`the codec thread stopped: ${reason}`));
     this.dispatch();
   }
 }
