@@ -2,7 +2,8 @@
  * The Workflow page in Debian's Chromium against a real node: a technologist schedules a procedure with the
  * form, sees the procedure steps a modality reported (MPPS, sent by Hilum's own SCU) and the QC queue, and
  * corrects a study sent under a misspelled name (DCMTK storescu); a radiologist sees the page read-only.
- * Takes the screenshots of docs/workflow.md (docs/screenshots/workflow-*.png).
+ * Splits a two-series study and dismisses a QC item through the forms under its row. Takes the screenshots
+ * of docs/workflow.md (docs/screenshots/workflow-*.png).
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -205,6 +206,73 @@ describe("the Workflow page", () => {
     await qc.getByRole("button", { name: "Correct to worklist" }).click();
     await expect.poll(() => page.getByRole("status").textContent()).toContain("Corrected 3 object(s)");
     await expect.poll(() => qc.textContent()).toContain("corrected");
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it("lets a technologist split a study by picking its series, and dismiss a QC item with a reason", async () => {
+    const dir = scratchDir("workflow-split");
+    const study = newUid();
+    const [first, second] = [newUid(), newUid()];
+    const series = [
+      { seriesInstanceUid: first, seriesNumber: 1, seriesDescription: "CHEST PA" },
+      { seriesInstanceUid: first, seriesNumber: 1, seriesDescription: "CHEST PA" },
+      { seriesInstanceUid: second, seriesNumber: 2, seriesDescription: "CHEST LATERAL" },
+    ];
+    const instances = series.map((s) =>
+      writeInstance(dir, {
+        patientName: "Garcia^Lusia",
+        patientId: "WF-1003",
+        patientBirthDate: "19921130",
+        patientSex: "F",
+        accessionNumber: "ACC-2003",
+        modality: "CR",
+        studyDate: today,
+        studyInstanceUid: study,
+        ...s,
+      }),
+    );
+    const sent = await storescu(
+      hilum.target,
+      instances.map((i) => i.file),
+    );
+    expect(sent.code, sent.stderr).toBe(0);
+    await hilum.node.ingest.idle();
+
+    const page = await open("technologist");
+    await page.getByRole("tab", { name: /QC queue/ }).click();
+    const qc = page.getByTestId("qc-table");
+    const row = qc.locator("tbody tr", { hasText: "Garcia^Lusia" });
+    await row.waitFor();
+    await row.getByRole("button", { name: "Split…" }).click();
+    const panel = page.getByTestId("split-study");
+    const boxes = panel.getByRole("checkbox");
+    await expect.poll(() => boxes.count()).toBe(2);
+    const move = panel.getByRole("button", { name: /series into a new study/ });
+    expect(await move.isDisabled()).toBe(true);
+    expect(await panel.textContent()).toMatch(
+      /Series 1: CHEST PA\s*CR, 2 image\(s\).*Series 2: CHEST LATERAL\s*CR, 1 image\(s\)/s,
+    );
+    await boxes.first().check();
+    await boxes.last().check();
+    expect(await move.isDisabled(), "every series ticked: nothing would stay").toBe(true);
+    await boxes.first().uncheck();
+    await page.screenshot({ path: join(SHOTS, "workflow-split.png") });
+    await move.click();
+    await expect
+      .poll(() => page.getByRole("status").textContent())
+      .toContain("1 series moved into a new study");
+    const studyOf = (i: number) =>
+      hilum.node.index.findInstance(instances[i]!.sopInstanceUid)?.studyInstanceUid;
+    expect(studyOf(0)).toBe(study);
+    expect(studyOf(2)).not.toBe(study);
+
+    await row.getByRole("button", { name: "Dismiss…" }).click();
+    const dismiss = page.getByTestId("dismiss-qc");
+    expect(await dismiss.getByRole("button", { name: "Dismiss" }).isDisabled()).toBe(true);
+    await dismiss.getByLabel("Why is the study right as it is?").fill("name confirmed with the patient");
+    await dismiss.getByRole("button", { name: "Dismiss" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toContain("QC item dismissed");
+    await expect.poll(() => row.textContent()).toContain("dismissed");
     expect(consoleErrors).toEqual([]);
   });
 

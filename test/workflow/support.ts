@@ -17,6 +17,8 @@ export interface InstanceSpec {
   sopInstanceUid?: string;
   modality?: string;
   studyDate?: string;
+  seriesNumber?: number;
+  seriesDescription?: string;
 }
 
 export function writeInstance(dir: string, spec: InstanceSpec): { file: string; sopInstanceUid: string } {
@@ -34,7 +36,8 @@ export function writeInstance(dir: string, spec: InstanceSpec): { file: string; 
     StudyDate: spec.studyDate ?? "20240315",
     StudyTime: "093000",
     Modality: spec.modality ?? "CT",
-    SeriesNumber: "1",
+    SeriesNumber: String(spec.seriesNumber ?? 1),
+    SeriesDescription: spec.seriesDescription ?? "",
     InstanceNumber: "1",
     ImageType: ["ORIGINAL", "PRIMARY", "AXIAL"],
     Rows: 4,
