@@ -132,13 +132,15 @@ describe("transcodeOffThread", () => {
     expect(after.length).toBeGreaterThan(0);
   });
 
-  it("encodes on another thread: the caller's timers run while a job is in flight", async () => {
+  it("encodes on another thread: the caller's event loop turns while the jobs are in flight", async () => {
+    // On the calling thread the jobs would all run in microtasks after this function's synchronous part, so
+    // the loop would not turn (nor a timer fire) before they settle.
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
-    const jobs = Array.from({ length: 8 }, (_, i) => transcodeOffThread(slice(100 + i), JPEG_LS_LOSSLESS));
-    const first = await Promise.race(jobs.map((job) => job.then(() => ticks)));
-    await Promise.all(jobs);
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => transcodeOffThread(slice(100 + i), JPEG_LS_LOSSLESS)),
+    );
     clearInterval(timer);
-    expect(ticks).toBeGreaterThan(first);
+    expect(ticks).toBeGreaterThan(0);
   });
 });
