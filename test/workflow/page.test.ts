@@ -2,7 +2,8 @@
  * The Workflow page in Debian's Chromium against a real node: a technologist schedules a procedure with the
  * form, sees the procedure steps a modality reported (MPPS, sent by Hilum's own SCU) and the QC queue, and
  * corrects a study sent under a misspelled name (DCMTK storescu); a radiologist sees the page read-only.
- * Splits a two-series study and dismisses a QC item through the forms under its row. Takes the screenshots
+ * Splits a series of a two-series study off under another patient (dcmdump reads the moved objects) and
+ * dismisses a QC item, through the forms under its row. Takes the screenshots
  * of docs/workflow.md (docs/screenshots/workflow-*.png).
  */
 import { mkdirSync } from "node:fs";
@@ -17,6 +18,7 @@ import { WorkflowSopClass } from "../../electron/pacs/workflow/sop-classes.js";
 import { T } from "../../electron/pacs/workflow/tags.js";
 import { newUid } from "../../electron/pacs/workflow/worklist.js";
 import { launchBrowser } from "../support/browser.js";
+import { dcmdump } from "../support/dcmdump.js";
 import { REPO_ROOT, type TestNode, scratchDir, startTestNode } from "../support/hilum.js";
 import { storescu } from "../support/peers.js";
 import { call, createAccounts } from "../web/api-support.js";
@@ -245,7 +247,7 @@ describe("the Workflow page", () => {
     await row.waitFor();
     await row.getByRole("button", { name: "Split…" }).click();
     const panel = page.getByTestId("split-study");
-    const boxes = panel.getByRole("checkbox");
+    const boxes = panel.getByRole("group").getByRole("checkbox");
     await expect.poll(() => boxes.count()).toBe(2);
     const move = panel.getByRole("button", { name: /series into a new study/ });
     expect(await move.isDisabled()).toBe(true);
@@ -256,15 +258,24 @@ describe("the Workflow page", () => {
     await boxes.last().check();
     expect(await move.isDisabled(), "every series ticked: nothing would stay").toBe(true);
     await boxes.first().uncheck();
+    await panel.getByLabel("The new study belongs to another patient").check();
+    await panel.getByLabel("Patient ID").fill("WF-1005");
+    await panel.getByLabel("Patient name").fill("Garcia^Luis");
+    await panel.getByLabel("Sex").selectOption("M");
     await page.screenshot({ path: join(SHOTS, "workflow-split.png") });
     await move.click();
     await expect
       .poll(() => page.getByRole("status").textContent())
-      .toContain("1 series moved into a new study");
+      .toContain("1 series moved into a new study of patient WF-1005");
     const studyOf = (i: number) =>
       hilum.node.index.findInstance(instances[i]!.sopInstanceUid)?.studyInstanceUid;
     expect(studyOf(0)).toBe(study);
     expect(studyOf(2)).not.toBe(study);
+    const stored = (i: number) =>
+      hilum.node.store.pathOf(hilum.node.index.findInstance(instances[i]!.sopInstanceUid)!.storageKey);
+    const [kept, moved] = await dcmdump([stored(0), stored(2)]);
+    expect(kept).toMatchObject({ PatientID: "WF-1003", PatientName: "Garcia^Lusia" });
+    expect(moved).toMatchObject({ PatientID: "WF-1005", PatientName: "Garcia^Luis", PatientSex: "M" });
 
     await row.getByRole("button", { name: "Dismiss…" }).click();
     const dismiss = page.getByTestId("dismiss-qc");

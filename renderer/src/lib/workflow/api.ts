@@ -68,9 +68,10 @@ export const workflowApi = {
       source: { patientId: source },
       target: { patientId: target },
     }),
-  split: (studyUid: string, seriesInstanceUids: string[]) =>
+  split: (studyUid: string, seriesInstanceUids: string[], patient?: Demographics) =>
     call("POST", `/api/studies/${encodeURIComponent(studyUid)}/split`, correctionResult, {
       seriesInstanceUids,
+      ...(patient ? { patient } : {}),
     }),
 };
 
